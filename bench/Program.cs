@@ -1,0 +1,1 @@
+namespace Mecom.Bench; static class Program { static void Main() { } }

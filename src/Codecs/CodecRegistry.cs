@@ -1,0 +1,147 @@
+using Mecom.Codecs.General;
+using Mecom.Codecs.Native;
+using Mecom.Codecs.WordPattern;
+
+namespace Mecom.Codecs;
+
+/// <summary>One codec a user can name: <c>zstd</c> with its levels, or <c>wkdm</c> with none.</summary>
+/// <param name="Name">What users type before the optional <c>:level</c>.</param>
+/// <param name="Description">One line for listings.</param>
+/// <param name="DefaultLevel">The level when none is typed; null when the codec has no levels.</param>
+/// <param name="MinLevel">Lowest level accepted.</param>
+/// <param name="MaxLevel">Highest level accepted.</param>
+/// <param name="Unavailable">Why the codec cannot run here (a missing native library), or null.</param>
+public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable)
+{
+    public bool IsAvailable => Unavailable is null;
+
+    public string Levels => DefaultLevel is null ? "-" : $"{MinLevel}..{MaxLevel} (default {DefaultLevel})";
+}
+
+/// <summary>A parsed codec name: which codec, at which level. <see cref="ToString"/> is the canonical name.</summary>
+public sealed record CodecSpec(CodecInfo Info, int? Level)
+{
+    public override string ToString() => Level is null ? Info.Name : $"{Info.Name}:{Level}";
+}
+
+/// <summary>
+/// Every page codec by name. Codecs are made per worker (<see cref="Create(CodecSpec)"/>): they hold
+/// scratch state and are not thread-safe.
+/// </summary>
+public static class CodecRegistry
+{
+    private static readonly (CodecInfo Info, Func<int?, IPageCodec> Make)[] Entries =
+    [
+        (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
+            _ => new WkdmCodec()),
+        (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),
+            _ => new Lz4Codec()),
+        (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null),
+            level => new Lz4Codec(level!.Value)),
+        (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null),
+            level => new ZstdCodec(level!.Value)),
+        (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null),
+            level => new DeflateCodec(level!.Value)),
+        (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null),
+            level => new BrotliCodec(level!.Value)),
+        (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable),
+            _ => new NativeLz4Codec()),
+        (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable),
+            level => new NativeZstdCodec(level!.Value)),
+        (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable),
+            _ => new NativeLzoCodec()),
+    ];
+
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["lzo1x"] = "native-lzo1x",
+        ["lzo"] = "native-lzo1x",
+        ["zlib"] = "deflate",
+    };
+
+    /// <summary>Every codec, available or not.</summary>
+    public static IReadOnlyList<CodecInfo> All { get; } = Entries.Select(e => e.Info).ToArray();
+
+    /// <summary>The codecs <c>--codecs all</c> runs: every available one, at its default level.</summary>
+    public static IReadOnlyList<CodecSpec> DefaultSet =>
+        All.Where(c => c.IsAvailable).Select(c => new CodecSpec(c, c.DefaultLevel)).ToArray();
+
+    /// <summary>
+    /// Parses <c>name</c> or <c>name:level</c>. Unknown names, bad levels and unavailable codecs throw
+    /// <see cref="ArgumentException"/> with a message that lists what is valid.
+    /// </summary>
+    public static CodecSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string trimmed = text.Trim();
+        int colon = trimmed.IndexOf(':');
+        string name = colon < 0 ? trimmed : trimmed[..colon];
+        string? levelText = colon < 0 ? null : trimmed[(colon + 1)..];
+        if (Aliases.TryGetValue(name, out string? canonical))
+        {
+            name = canonical;
+        }
+
+        CodecInfo? info = All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (info is null)
+        {
+            throw new ArgumentException(
+                $"unknown codec '{text}'; valid codecs: {string.Join(", ", All.Select(c => c.Name))} (levels as name:N, e.g. zstd:3)");
+        }
+
+        int? level = info.DefaultLevel;
+        if (levelText is not null)
+        {
+            if (info.DefaultLevel is null)
+            {
+                throw new ArgumentException($"codec '{info.Name}' takes no level; write just '{info.Name}'");
+            }
+
+            if (!int.TryParse(levelText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int parsed)
+                || parsed < info.MinLevel || parsed > info.MaxLevel || (parsed == 0 && info.MinLevel < 0))
+            {
+                throw new ArgumentException($"bad level '{levelText}' for codec '{info.Name}'; valid levels: {info.Levels}");
+            }
+
+            level = parsed;
+        }
+
+        if (!info.IsAvailable)
+        {
+            throw new ArgumentException($"codec '{info.Name}' is not available here: {info.Unavailable}");
+        }
+
+        return new CodecSpec(info, level);
+    }
+
+    /// <summary>Parses a comma-separated list; <c>all</c> stands for <see cref="DefaultSet"/>.</summary>
+    public static IReadOnlyList<CodecSpec> ParseList(string text)
+    {
+        var specs = new List<CodecSpec>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Equals("all", StringComparison.OrdinalIgnoreCase))
+            {
+                specs.AddRange(DefaultSet);
+            }
+            else
+            {
+                specs.Add(Parse(part));
+            }
+        }
+
+        if (specs.Count == 0)
+        {
+            throw new ArgumentException("no codec named; valid codecs: " + string.Join(", ", All.Select(c => c.Name)));
+        }
+
+        return specs.DistinctBy(s => s.ToString()).ToArray();
+    }
+
+    /// <summary>A fresh codec instance (one per thread).</summary>
+    public static IPageCodec Create(CodecSpec spec) =>
+        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level);
+
+    /// <summary>Parses and creates in one step.</summary>
+    public static IPageCodec Create(string text) => Create(Parse(text));
+}

@@ -1,0 +1,60 @@
+using ZstdSharp;
+
+namespace Mecom.Codecs.General;
+
+/// <summary>ZstdSharp, the managed zstd port. One compression and one decompression context per instance.</summary>
+public sealed class ZstdCodec : IPageCodec, IDisposable
+{
+    private readonly Compressor compressor;
+    private readonly Decompressor decompressor;
+
+    public ZstdCodec(int level = 1)
+    {
+        if (level < Compressor.MinCompressionLevel || level > Compressor.MaxCompressionLevel || level == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(level), level,
+                $"zstd levels are {Compressor.MinCompressionLevel}..-1 and 1..{Compressor.MaxCompressionLevel}");
+        }
+
+        compressor = new Compressor(level);
+        decompressor = new Decompressor();
+        Name = $"zstd:{level}";
+    }
+
+    public string Name { get; }
+
+    public int Compress(ReadOnlySpan<byte> page, Span<byte> destination)
+    {
+        int limit = Math.Min(destination.Length, page.Length - 1);
+        return compressor.TryWrap(page, destination[..limit], out int written) && written > 0
+            ? written
+            : PageCodec.DidNotFit;
+    }
+
+    public void Decompress(ReadOnlySpan<byte> source, Span<byte> page)
+    {
+        int written;
+        try
+        {
+            if (!decompressor.TryUnwrap(source, page, out written))
+            {
+                throw new CorruptPageException(Name, "the frame decodes to more than a page");
+            }
+        }
+        catch (ZstdException e)
+        {
+            throw new CorruptPageException(Name, e.Message, e);
+        }
+
+        if (written != page.Length)
+        {
+            throw new CorruptPageException(Name, $"decoded {written} bytes, expected {page.Length}");
+        }
+    }
+
+    public void Dispose()
+    {
+        compressor.Dispose();
+        decompressor.Dispose();
+    }
+}

@@ -1,0 +1,153 @@
+using ZstdSharp;
+
+namespace Mecom.Harness.Corpus;
+
+/// <summary>
+/// One corpus entry: the files sharing a stem (<c>NAME.pages[.zst]</c>, <c>NAME.meta.json</c>,
+/// <c>NAME.trace[.zst]</c>), found from a stem, a file of the entry, or a folder of entries.
+/// </summary>
+public sealed class CorpusEntry
+{
+    private CorpusEntry(string stem, string pagesPath, CorpusMeta meta)
+    {
+        Stem = stem;
+        PagesPath = pagesPath;
+        Meta = meta;
+    }
+
+    public string Stem { get; }
+
+    public string Name => Meta.Name.Length > 0 ? Meta.Name : Path.GetFileName(Stem);
+
+    public string PagesPath { get; }
+
+    public CorpusMeta Meta { get; }
+
+    public int PageSize => Meta.PageSize;
+
+    public long Pages => Meta.Pages;
+
+    /// <summary>Every entry at <paramref name="path"/>: a folder (all its entries, by name) or one entry.</summary>
+    public static IReadOnlyList<CorpusEntry> Discover(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var stems = Directory.EnumerateFiles(path)
+                .Select(StemOf)
+                .Where(s => s is not null && PagesFile(s) is not null)
+                .Distinct()
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            if (stems.Count == 0)
+            {
+                throw new FileNotFoundException($"{path}: no corpus entries (NAME.pages or NAME.pages.zst) in this folder");
+            }
+
+            return stems.Select(s => Open(s!)).ToArray();
+        }
+
+        string stem = StemOf(path) ?? path;
+        return [Open(stem)];
+    }
+
+    /// <summary>Opens the entry with this stem (path without extensions).</summary>
+    public static CorpusEntry Open(string stem)
+    {
+        string pages = PagesFile(stem)
+            ?? throw new FileNotFoundException($"{stem}: no corpus image ({stem}.pages or {stem}.pages.zst)");
+        string metaPath = stem + ".meta.json";
+        CorpusMeta meta;
+        if (File.Exists(metaPath))
+        {
+            meta = CorpusMeta.Read(metaPath);
+            if (meta.Format != 1)
+            {
+                throw new CorpusFormatException(metaPath, 0, $"format {meta.Format} is not supported (this reader knows format 1)");
+            }
+
+            if (meta.PageSize is < 1024 or > 65536 || (meta.PageSize & (meta.PageSize - 1)) != 0)
+            {
+                throw new CorpusFormatException(metaPath, 0, $"pageSize {meta.PageSize} is not a power of two between 1024 and 65536");
+            }
+        }
+        else if (!pages.EndsWith(".zst", StringComparison.Ordinal))
+        {
+            // Without metadata a raw image is taken as 4 KiB pages, if it divides.
+            long length = new FileInfo(pages).Length;
+            meta = new CorpusMeta { Name = Path.GetFileName(stem), PageSize = 4096, Pages = length / 4096 };
+        }
+        else
+        {
+            throw new FileNotFoundException($"{metaPath}: missing; a compressed image needs its metadata to know its size");
+        }
+
+        return new CorpusEntry(stem, pages, meta);
+    }
+
+    /// <summary>Streams the image, decompressing <c>.zst</c> on the fly.</summary>
+    public Stream OpenImage()
+    {
+        Stream file = new FileStream(PagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return PagesPath.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20) : file;
+    }
+
+    /// <summary>
+    /// Reads the whole image into memory as one array, checking that its length is exactly
+    /// pages x pageSize. For images up to 2 GiB (the array limit).
+    /// </summary>
+    public byte[] ReadAllPages()
+    {
+        long expected = Pages * PageSize;
+        if (expected > Array.MaxLength)
+        {
+            throw new CorpusFormatException(PagesPath, 0, $"{expected} bytes is too large to hold in one array; stream it instead");
+        }
+
+        byte[] data = GC.AllocateUninitializedArray<byte>((int)expected);
+        using Stream image = OpenImage();
+        int total = 0;
+        try
+        {
+            int read;
+            while (total < data.Length && (read = image.Read(data, total, data.Length - total)) > 0)
+            {
+                total += read;
+            }
+
+            if (total < data.Length)
+            {
+                throw new CorpusFormatException(PagesPath, total,
+                    $"the image ends after {total} bytes, but the metadata says {Pages} pages of {PageSize} ({expected} bytes)");
+            }
+
+            if (image.ReadByte() >= 0)
+            {
+                throw new CorpusFormatException(PagesPath, total,
+                    $"the image is longer than the {Pages} pages of {PageSize} bytes the metadata says");
+            }
+        }
+        catch (ZstdException e)
+        {
+            throw new CorpusFormatException(PagesPath, total, $"zstd stream is corrupt: {e.Message}");
+        }
+
+        return data;
+    }
+
+    private static string? PagesFile(string stem) =>
+        File.Exists(stem + ".pages") ? stem + ".pages" :
+        File.Exists(stem + ".pages.zst") ? stem + ".pages.zst" : null;
+
+    private static string? StemOf(string file)
+    {
+        foreach (string suffix in new[] { ".pages.zst", ".pages", ".meta.json", ".trace.zst", ".trace" })
+        {
+            if (file.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return file[..^suffix.Length];
+            }
+        }
+
+        return null;
+    }
+}

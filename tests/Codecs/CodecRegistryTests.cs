@@ -1,0 +1,66 @@
+using Mecom.Codecs;
+
+namespace Mecom.Tests.Codecs;
+
+public class CodecRegistryTests
+{
+    [Theory]
+    [InlineData("lz4", "lz4")]
+    [InlineData("LZ4", "lz4")]
+    [InlineData("lz4hc", "lz4hc:9")]
+    [InlineData("lz4hc:12", "lz4hc:12")]
+    [InlineData("zstd", "zstd:1")]
+    [InlineData("zstd:3", "zstd:3")]
+    [InlineData("zstd:-5", "zstd:-5")]
+    [InlineData(" deflate:1 ", "deflate:1")]
+    [InlineData("brotli:1", "brotli:1")]
+    [InlineData("wkdm", "wkdm")]
+    public void Names_and_levels_parse_to_canonical_specs(string text, string canonical)
+    {
+        CodecSpec spec = CodecRegistry.Parse(text);
+        Assert.Equal(canonical, spec.ToString());
+        Assert.Equal(canonical, CodecRegistry.Create(spec).Name);
+    }
+
+    [Theory]
+    [InlineData("lz5", "unknown codec 'lz5'; valid codecs: wkdm, lz4")]
+    [InlineData("zstd:99", "bad level '99' for codec 'zstd'; valid levels: -7..22")]
+    [InlineData("zstd:0", "bad level '0'")]
+    [InlineData("zstd:fast", "bad level 'fast'")]
+    [InlineData("wkdm:3", "codec 'wkdm' takes no level")]
+    [InlineData("lz4hc:2", "valid levels: 3..12")]
+    public void Bad_names_and_levels_say_what_is_valid(string text, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => CodecRegistry.Parse(text));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Lists_expand_all_and_drop_duplicates()
+    {
+        var specs = CodecRegistry.ParseList("lz4, zstd:1,zstd,all");
+        Assert.Equal("lz4", specs[0].ToString());
+        Assert.Equal("zstd:1", specs[1].ToString());
+        Assert.Equal(specs.Count, specs.Select(s => s.ToString()).Distinct().Count());
+        Assert.Equal(CodecRegistry.DefaultSet.Count, specs.Count);
+        Assert.Throws<ArgumentException>(() => CodecRegistry.ParseList(" , "));
+    }
+
+    [Fact]
+    public void Native_codecs_are_available_or_say_why_not()
+    {
+        foreach (CodecInfo info in CodecRegistry.All.Where(c => c.Name.StartsWith("native-", StringComparison.Ordinal)))
+        {
+            if (info.IsAvailable)
+            {
+                Assert.NotNull(CodecRegistry.Create(info.Name));
+            }
+            else
+            {
+                Assert.Contains("apt-get install", info.Unavailable);
+                var e = Assert.Throws<ArgumentException>(() => CodecRegistry.Parse(info.Name));
+                Assert.Contains("not available here", e.Message);
+            }
+        }
+    }
+}
