@@ -88,16 +88,18 @@ public class WkdmCodecTests
     }
 
     [Fact]
-    public void Single_value_pages_take_eight_bytes()
+    public void Single_value_pages_take_twelve_bytes()
     {
         var codec = new WkdmCodec();
         byte[] page = TestPages.Words64(4096, _ => 0xCCCCCCCCCCCCCCCCUL);
         byte[] output = new byte[4096];
-        Assert.Equal(8, codec.Compress(page, output));
+        Assert.Equal(12, codec.Compress(page, output));
         byte[] back = new byte[4096];
-        codec.Decompress(output.AsSpan(0, 8), back);
+        codec.Decompress(output.AsSpan(0, 12), back);
         Assert.Equal(page, back);
-        Assert.Equal(8, WkdmModel.Analyze(page).Size);
+        Assert.Equal(12, WkdmModel.Analyze(page).Size);
+        output[0] = 1;
+        Assert.Throws<CorruptPageException>(() => codec.Decompress(output.AsSpan(0, 12), back));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class WkdmCodec : IPageCodec
     private byte[] indices = [];
     private uint[] lows = [];
     private uint[] misses = [];
-
+    
     /// <summary>A codec on this machine's best vector tier.</summary>
     public WkdmCodec()
         : this(Simd.Best)
@@ -51,7 +51,8 @@ public sealed class WkdmCodec : IPageCodec
                 return PageCodec.DidNotFit;
             }
 
-            BinaryPrimitives.WriteUInt64LittleEndian(destination, fill);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination, 0);
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[4..], fill);
             return WkdmFormat.SingleValueBytes;
         }
 
@@ -91,7 +92,12 @@ public sealed class WkdmCodec : IPageCodec
         PageCodec.ValidatePageSize(page.Length);
         if (source.Length == WkdmFormat.SingleValueBytes)
         {
-            SameFilledPage.Fill(page, BinaryPrimitives.ReadUInt64LittleEndian(source));
+            if (BinaryPrimitives.ReadUInt32LittleEndian(source) != 0)
+            {
+                throw Corrupt("a 12-byte input must be a single-value page, which starts with a zero word");
+            }
+
+            SameFilledPage.Fill(page, BinaryPrimitives.ReadUInt64LittleEndian(source[4..]));
             return;
         }
 
@@ -100,7 +106,7 @@ public sealed class WkdmCodec : IPageCodec
         int missStart = WkdmFormat.HeaderBytes + tagBytes;
         if (source.Length < missStart || (source.Length & 3) != 0)
         {
-            throw Corrupt($"length {source.Length} is neither 8 nor a whole number of words of at least {missStart} bytes");
+            throw Corrupt($"length {source.Length} is neither 12 nor a whole number of words of at least {missStart} bytes");
         }
 
         long indexStart = 4L * BinaryPrimitives.ReadUInt32LittleEndian(source);
@@ -135,50 +141,107 @@ public sealed class WkdmCodec : IPageCodec
         }
     }
 
+    /// <summary>
+    /// Rebuilds the words from the unpacked streams, 16 words at a time, in two steps. First the
+    /// dictionary-free parts are put in place with vector shuffles (<see cref="WkdmExpand"/>): each miss
+    /// word at its position, each word's dictionary slot (its index, or the hash of its miss word), each
+    /// partial word's low bits. Then a short scalar loop runs the dictionary, the only truly sequential part.
+    /// </summary>
+    private (int Miss, int Index, int Partial) Rebuild(Span<uint> output) =>
+        tier == SimdTier.Scalar ? RebuildScalar(output) : RebuildVector(output);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (int Miss, int Index, int Partial) Rebuild(Span<uint> output)
+    private unsafe (int Miss, int Index, int Partial) RebuildVector(Span<uint> output)
     {
-        Span<uint> dictionary = stackalloc uint[16];
-        dictionary.Fill(WkdmFormat.DictionaryInitialValue);
-        ref uint dict = ref MemoryMarshal.GetReference(dictionary);
-        ref byte tag = ref MemoryMarshal.GetArrayDataReference(tags);
-        ref byte index = ref MemoryMarshal.GetArrayDataReference(indices);
-        ref uint low = ref MemoryMarshal.GetArrayDataReference(lows);
-        ref uint miss = ref MemoryMarshal.GetArrayDataReference(misses);
-        ref uint dst = ref MemoryMarshal.GetReference(output);
-        int m = 0, n = 0, p = 0;
-        // Cursors only grow by one per word, and the scratch holds words + Slack entries, so even
-        // hostile tags keep every read in bounds; the caller checks the final counts.
-        for (int block = 0; block < words; block += 16)
+        // Slot 16 is the spare that zero words read and write.
+        uint* dict = stackalloc uint[17];
+        uint* slots = stackalloc uint[16];
+        uint* entryMasks = stackalloc uint[16];
+        for (int e = 0; e < 17; e++)
         {
-            if (Vector128.LoadUnsafe(ref tag, (nuint)block) == Vector128<byte>.Zero)
+            dict[e] = WkdmFormat.DictionaryInitialValue;
+        }
+
+        fixed (byte* tagStart = tags)
+        fixed (byte* index = indices)
+        fixed (uint* low = lows)
+        fixed (uint* miss = misses)
+        fixed (uint* dstStart = output)
+        {
+            var expand = new WkdmExpand(miss, index, low);
+            byte* tag = tagStart;
+            uint* dst = dstStart;
+            uint* end = dstStart + words;
+            // Cursors grow by at most 16 per block and the scratch holds words + Slack entries, so even
+            // hostile tags keep every read in bounds; the caller checks the final counts.
+            for (; dst < end; dst += 16, tag += 16)
             {
-                MemoryMarshal.AsBytes(output.Slice(block, 16)).Clear();
-                continue;
+                if (!expand.Block(tag, dst, slots, entryMasks))
+                {
+                    continue;
+                }
+
+                for (int i = 0; i < 16; i++)
+                {
+                    uint h = slots[i];
+                    uint value = (dict[h] & entryMasks[i]) | dst[i];
+                    dict[h] = value;
+                    dst[i] = value;
+                }
             }
 
-            for (int i = block; i < block + 16; i++)
+            return expand.Counts;
+        }
+    }
+
+    /// <summary>The scalar twin: the same words, one at a time, with the same branch-free selection.</summary>
+    private unsafe (int Miss, int Index, int Partial) RebuildScalar(Span<uint> output)
+    {
+        uint* dict = stackalloc uint[16];
+        for (int e = 0; e < 16; e++)
+        {
+            dict[e] = WkdmFormat.DictionaryInitialValue;
+        }
+
+        fixed (ulong* select = SelectMasks)
+        fixed (byte* tag = tags)
+        fixed (byte* index = indices)
+        fixed (uint* low = lows)
+        fixed (uint* miss = misses)
+        fixed (uint* dst = output)
+        {
+            int m = 0, n = 0, p = 0;
+            for (int i = 0; i < words; i++)
             {
-                uint t = Unsafe.Add(ref tag, i);
+                uint t = tag[i];
                 uint isMiss = t == WkdmFormat.TagMiss ? 1u : 0u;
                 uint isPartial = t == WkdmFormat.TagPartial ? 1u : 0u;
-                uint full = Unsafe.Add(ref miss, m);
-                uint h = isMiss != 0 ? WkdmFormat.Hash(full) : Unsafe.Add(ref index, n) & 0xFu;
-                ref uint entry = ref Unsafe.Add(ref dict, h);
-                uint d = entry;
-                uint partial = (d & ~WkdmFormat.LowBitsMask) | Unsafe.Add(ref low, p);
-                uint value = t == WkdmFormat.TagExact ? d : isPartial != 0 ? partial : full;
-                value = t == WkdmFormat.TagZero ? 0 : value;
-                entry = t == WkdmFormat.TagZero ? d : value;
-                Unsafe.Add(ref dst, i) = value;
+                uint full = miss[m] & (0u - isMiss);
+                uint h = isMiss != 0 ? WkdmFormat.Hash(full) : index[n] & (0u - (t & 1)) & 0xFu;
+                ulong masks = select[t];
+                uint d = dict[h];
+                uint value = (d & (uint)masks) | (low[p] & (0u - isPartial)) | full;
+                dict[h] = value | (d & (uint)(masks >> 32));
+                dst[i] = value;
                 m += (int)isMiss;
                 n += (int)(t & 1);
                 p += (int)isPartial;
             }
-        }
 
-        return (m, n, p);
+            return (m, n, p);
+        }
     }
+
+    // Per tag: low half masks the dictionary entry into the value, high half keeps the entry unchanged.
+    // ZERO keeps it; PARTIAL takes its high 22 bits; MISS takes nothing (its word is already in place);
+    // EXACT takes all of it.
+    private static ReadOnlySpan<ulong> SelectMasks =>
+    [
+        0xFFFFFFFF_00000000UL,
+        ~WkdmFormat.LowBitsMask,
+        0,
+        0xFFFFFFFFUL,
+    ];
 
     private void EnsureScratch(int pageWords)
     {

@@ -30,8 +30,9 @@ namespace Mecom.Codecs.WordPattern;
 /// zero-padded.</item>
 /// </list>
 /// <para>Hence the size is known exactly from the tag counts alone (<see cref="SizeOf"/>).
-/// A page that is one 64-bit value repeated is written as just that value: 8 bytes, a length no other
-/// output can have (XNU does the same with its "single value" result).</para>
+/// A page that is one 64-bit value repeated is written as 12 bytes: a zero word (where a full output
+/// has its index-area offset, never 0) and the value (XNU keeps such pages as just their value too). The
+/// marker makes a truncated full output of 12 bytes detectable rather than a valid single value.</para>
 /// </remarks>
 public static class WkdmFormat
 {
@@ -44,7 +45,7 @@ public static class WkdmFormat
     public const uint DictionaryInitialValue = 1;
 
     public const int HeaderBytes = 12;
-    public const int SingleValueBytes = 8;
+    public const int SingleValueBytes = 12;
     public const uint LowBitsMask = 0x3FF;
 
     /// <summary>Words per tag group: one 64-byte row of packed tags.</summary>

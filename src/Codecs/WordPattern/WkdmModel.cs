@@ -11,7 +11,7 @@ namespace Mecom.Codecs.WordPattern;
 /// <param name="Exact">Words equal to their dictionary entry.</param>
 /// <param name="Partial">Words matching their entry's high 22 bits.</param>
 /// <param name="Miss">Words sent whole.</param>
-/// <param name="SingleValue">The page is one 64-bit value repeated (then the codec writes 8 bytes).</param>
+/// <param name="SingleValue">The page is one 64-bit value repeated (then the codec writes 12 bytes).</param>
 public readonly record struct WkdmStats(int Words, int Zero, int Exact, int Partial, int Miss, bool SingleValue)
 {
     /// <summary>Exactly what <see cref="WkdmCodec.Compress"/> writes, when that is below the page size.</summary>
