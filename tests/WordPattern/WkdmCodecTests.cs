@@ -123,3 +123,41 @@ public class WkdmCodecTests
         Assert.All(small.AsSpan(length - 1).ToArray(), b => Assert.Equal(0x5A, b));
     }
 }
+
+/// <summary>The tiers against each other on real memory: tags, counts, streams, bytes out, pages back.</summary>
+public class WkdmRealPageTierTests
+{
+    [Fact]
+    public void Every_tier_agrees_with_the_scalar_twin_on_every_shipped_page()
+    {
+        var codecs = Simd.All.Select(t => new WkdmCodec(t)).ToArray();
+        byte[] expected = new byte[4096];
+        byte[] actual = new byte[4096];
+        byte[] back = new byte[4096];
+        foreach (var entry in Corpora.Shipped())
+        {
+            byte[] image = entry.ReadAllPages();
+            for (int p = 0; p < image.Length / 4096; p++)
+            {
+                ReadOnlySpan<byte> page = image.AsSpan(p * 4096, 4096);
+                int length = codecs[0].Compress(page, expected);
+                WkdmStats scalarStats = WkdmModel.Analyze(page, SimdTier.Scalar);
+                for (int t = 1; t < codecs.Length; t++)
+                {
+                    Assert.Equal(scalarStats, WkdmModel.Analyze(page, Simd.All[t]));
+                    int other = codecs[t].Compress(page, actual);
+                    if (other != length || (length > 0 && !expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length))))
+                    {
+                        Assert.Fail($"tier {Simd.All[t]} encodes page {p} of {entry.Name} differently");
+                    }
+
+                    if (length > 0)
+                    {
+                        codecs[t].Decompress(actual.AsSpan(0, length), back);
+                        Assert.True(page.SequenceEqual(back), $"tier {Simd.All[t]} decodes page {p} of {entry.Name} wrongly");
+                    }
+                }
+            }
+        }
+    }
+}

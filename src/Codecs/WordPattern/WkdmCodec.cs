@@ -10,14 +10,15 @@ namespace Mecom.Codecs.WordPattern;
 /// WKdm (Wilson &amp; Kaplan): a word-pattern codec for memory pages. Format in <see cref="WkdmFormat"/>.
 /// </summary>
 /// <remarks>
-/// Two phases each way. Encoding: the sequential dictionary loop (<see cref="WkdmModel.Classify{TSink}"/>)
-/// writes unpacked tags, indices, low bits and miss words to scratch, then vector code packs them.
-/// Decoding: vector code unpacks into scratch, then a branch-free loop rebuilds the words. Scratch is
-/// sized once per page size, so nothing is allocated per page.
+/// Encoding: tag every word (<see cref="WkdmClassifier"/>: a minimal dictionary loop, the rest in vectors),
+/// gather the streams with vector compaction, pack them (<see cref="WkdmPacking"/>). Decoding: unpack,
+/// spread the streams back to their words (<see cref="WkdmExpand"/>), run a four-instruction dictionary
+/// loop. Scratch is sized once per page size, so nothing is allocated per page. Every vector step has a
+/// scalar twin, chosen by the tier the codec is built with.
 /// </remarks>
 public sealed class WkdmCodec : IPageCodec
 {
-    // Unconditional writes and reads run one slot past the live data, and packing reads whole vectors.
+    // Vector stores and loads run up to 16 entries past the live data, and packing reads whole vectors.
     private const int Slack = 256;
 
     private readonly SimdTier tier;
@@ -26,6 +27,8 @@ public sealed class WkdmCodec : IPageCodec
     private byte[] indices = [];
     private uint[] lows = [];
     private uint[] misses = [];
+    private uint[] slots = [];
+    private uint[] previous = [];
     
     /// <summary>A codec on this machine's best vector tier.</summary>
     public WkdmCodec()
@@ -57,13 +60,14 @@ public sealed class WkdmCodec : IPageCodec
         }
 
         EnsureScratch(page.Length / 4);
-        var sink = new PackingSink(tags, indices, lows, misses);
-        WkdmModel.Classify(MemoryMarshal.Cast<byte, uint>(page), ref sink);
+        ReadOnlySpan<uint> pageWords = MemoryMarshal.Cast<byte, uint>(page);
+        WkdmClassifier.Tags(pageWords, tags, slots, previous, tier);
+        (int missCount, int indexCount, int partialCount) = WkdmClassifier.Gather(pageWords, tags, misses, indices, lows, tier);
 
         int tagBytes = WkdmFormat.TagBytes(words);
-        int missBytes = 4 * sink.Miss;
-        int indexBytes = WkdmFormat.IndexAreaBytes(sink.Index);
-        int lowBytes = WkdmFormat.LowAreaBytes(sink.Partial);
+        int missBytes = 4 * missCount;
+        int indexBytes = WkdmFormat.IndexAreaBytes(indexCount);
+        int lowBytes = WkdmFormat.LowAreaBytes(partialCount);
         int total = WkdmFormat.HeaderBytes + tagBytes + missBytes + indexBytes + lowBytes;
         if (total >= page.Length || total > destination.Length)
         {
@@ -77,12 +81,12 @@ public sealed class WkdmCodec : IPageCodec
         BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], (uint)total / 4);
 
         WkdmPacking.PackTags(tags.AsSpan(0, words), destination.Slice(WkdmFormat.HeaderBytes, tagBytes), tier);
-        MemoryMarshal.AsBytes(misses.AsSpan(0, sink.Miss)).CopyTo(destination[(WkdmFormat.HeaderBytes + tagBytes)..]);
+        MemoryMarshal.AsBytes(misses.AsSpan(0, missCount)).CopyTo(destination[(WkdmFormat.HeaderBytes + tagBytes)..]);
 
-        // The loop wrote garbage one past each live run; padding must read as zero.
-        indices.AsSpan(sink.Index, 8).Clear();
+        // Gathering stores whole vectors past each live run; padding must read as zero.
+        indices.AsSpan(indexCount, 8).Clear();
         WkdmPacking.PackIndices(indices, destination.Slice(indexStart, indexBytes), tier);
-        lows.AsSpan(sink.Partial, 3).Clear();
+        lows.AsSpan(partialCount, 3).Clear();
         WkdmPacking.PackLows(lows, destination.Slice(lowStart, lowBytes), tier);
         return total;
     }
@@ -255,34 +259,9 @@ public sealed class WkdmCodec : IPageCodec
         indices = new byte[pageWords + Slack];
         lows = new uint[pageWords + Slack];
         misses = new uint[pageWords + Slack];
+        slots = new uint[pageWords + Slack];
+        previous = new uint[pageWords + Slack];
     }
 
     private CorruptPageException Corrupt(string problem) => new(Name, problem);
-
-    private struct PackingSink(byte[] tags, byte[] indices, uint[] lows, uint[] misses) : IWkdmSink
-    {
-        private readonly byte[] tags = tags;
-        private readonly byte[] indices = indices;
-        private readonly uint[] lows = lows;
-        private readonly uint[] misses = misses;
-        public int Miss;
-        public int Index;
-        public int Partial;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void ZeroBlock(int firstWord) =>
-            Vector128<byte>.Zero.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(tags), (nuint)firstWord);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Word(int i, uint tag, uint entry, uint word)
-        {
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tags), i) = (byte)tag;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(misses), Miss) = word;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(indices), Index) = (byte)entry;
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(lows), Partial) = word & WkdmFormat.LowBitsMask;
-            Miss += tag == WkdmFormat.TagMiss ? 1 : 0;
-            Index += (int)(tag & 1);
-            Partial += tag == WkdmFormat.TagPartial ? 1 : 0;
-        }
-    }
 }
