@@ -3,38 +3,69 @@ using Spectre.Console;
 
 namespace Mecom.Harness.Reporting;
 
-/// <summary>The lzbench-style table: one row per codec, medians over passes, memcpy-free for now.</summary>
+/// <summary>How rows are ordered: the column users pick with <c>--sort</c>.</summary>
+public enum SortColumn
+{
+    Compress,
+    Decompress,
+    Ratio,
+    Name,
+}
+
+/// <summary>The lzbench-style table: one row per codec; medians over passes with their 99% interval.</summary>
 public static class CodecTable
 {
-    public static Table Build(IReadOnlyList<CodecMeasurement> rows, string? baseline)
+    public static IEnumerable<CodecRow> Sorted(IEnumerable<CodecRow> rows, SortColumn sort) => sort switch
     {
-        CodecMeasurement? reference = rows.FirstOrDefault(r => r.Codec == baseline);
-        var table = new Table().RoundedBorder()
+        SortColumn.Decompress => rows.OrderByDescending(r => r.DecompressMBps.Median),
+        SortColumn.Ratio => rows.OrderByDescending(r => r.Ratio),
+        SortColumn.Name => rows.OrderBy(r => r.Codec, StringComparer.Ordinal),
+        _ => rows.OrderByDescending(r => r.CompressMBps.Median),
+    };
+
+    public static Table Build(ComparisonResult result, SortColumn sort)
+    {
+        var table = new Table().RoundedBorder().Title("codecs, all pages")
             .AddColumn("codec")
             .AddColumn(new TableColumn("ratio").RightAligned())
             .AddColumn(new TableColumn("compress MB/s").RightAligned())
             .AddColumn(new TableColumn("decompress MB/s").RightAligned())
-            .AddColumn(new TableColumn("raw pages").RightAligned());
-        if (reference is not null)
+            .AddColumn(new TableColumn("raw").RightAligned());
+        foreach (CodecRow row in Sorted(result.Results, sort))
         {
-            table.AddColumn(new TableColumn($"comp. vs {reference.Codec}").RightAligned());
-            table.AddColumn(new TableColumn($"decomp. vs {reference.Codec}").RightAligned());
-        }
-
-        foreach (CodecMeasurement row in rows.OrderByDescending(r => Statistics.Median(r.CompressMBps)))
-        {
-            var cells = new List<string>
-            {
+            string[] cells =
+            [
                 row.Codec,
                 $"{row.Ratio:F2}",
-                $"{Statistics.Median(row.CompressMBps):F0}",
-                $"{Statistics.Median(row.DecompressMBps):F0}",
+                Speed(row.CompressMBps),
+                Speed(row.DecompressMBps),
                 $"{100.0 * row.RawPages / Math.Max(1, row.Pages):F1}%",
-            };
-            if (reference is not null)
+            ];
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+        }
+
+        return table;
+    }
+
+    /// <summary>Ratio and compress speed per page class: where each codec wins.</summary>
+    public static Table BuildByClass(ComparisonResult result, SortColumn sort)
+    {
+        string[] classes = result.Results.SelectMany(r => r.ByClass?.Keys ?? []).Distinct().ToArray();
+        var table = new Table().RoundedBorder().Title("per page class: ratio / compress MB/s / decompress MB/s").AddColumn("codec");
+        foreach (string key in classes)
+        {
+            long pages = result.Results[0].ByClass?.GetValueOrDefault(key)?.Pages ?? 0;
+            table.AddColumn(new TableColumn($"{key} ({pages:N0} p.)").RightAligned());
+        }
+
+        foreach (CodecRow row in Sorted(result.Results, sort))
+        {
+            var cells = new List<string> { row.Codec };
+            foreach (string key in classes)
             {
-                cells.Add($"{Statistics.MedianRatio(row.CompressMBps, reference.CompressMBps):F2}x");
-                cells.Add($"{Statistics.MedianRatio(row.DecompressMBps, reference.DecompressMBps):F2}x");
+                cells.Add(row.ByClass?.GetValueOrDefault(key) is { } c
+                    ? $"{c.Ratio:F2} / {c.CompressMBps.Median:F0} / {c.DecompressMBps.Median:F0}"
+                    : "-");
             }
 
             table.AddRow(cells.Select(Markup.Escape).ToArray());
@@ -42,4 +73,7 @@ public static class CodecTable
 
         return table;
     }
+
+    public static string Speed(SpeedSummary s) =>
+        double.IsNaN(s.Median) ? "-" : $"{s.Median:F0} [{s.CiLow:F0}-{s.CiHigh:F0}]";
 }

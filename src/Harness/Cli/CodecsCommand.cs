@@ -1,0 +1,144 @@
+using System.CommandLine;
+using Mecom.Codecs;
+using Mecom.Codecs.Pages;
+using Mecom.Harness.Corpus;
+using Mecom.Harness.Measure;
+using Mecom.Harness.Reporting;
+using Spectre.Console;
+
+namespace Mecom.Harness.Cli;
+
+/// <summary>What <c>mecom codecs</c> (and the codec part of <c>mecom run</c>) is asked to do.</summary>
+public sealed record CodecsOptions(
+    string? Corpus, string Codecs, int Passes, double MinTime, int? PageSize, SortColumn Sort,
+    string? Json, string? Csv, string? Markdown, string? PlotFolder);
+
+/// <summary><c>mecom codecs</c>: lzbench for memory pages.</summary>
+public static class CodecsCommand
+{
+    public static Command Create()
+    {
+        var corpus = new Option<string?>("--corpus") { Description = "a corpus entry (file stem) or a folder of entries; default: the shipped corpora/" };
+        var codecs = new Option<string>("--codecs") { Description = "comma-separated codec names with optional levels (lz4, lz4hc:9, zstd:3, wkdm, ...) or all", DefaultValueFactory = _ => "all" };
+        var passes = new Option<int>("--passes") { Description = "timed passes after one warm-up pass", DefaultValueFactory = _ => 7 };
+        var minTime = new Option<double>("--min-time") { Description = "keep adding passes until this many seconds have been spent", DefaultValueFactory = _ => 0 };
+        var pageSize = new Option<int?>("--page-size") { Description = "re-cut the images into pages of this size (4096 or 16384)" };
+        var sort = new Option<SortColumn>("--sort") { Description = "order of the table: compress, decompress, ratio or name", DefaultValueFactory = _ => SortColumn.Compress };
+        var json = new Option<string?>("--json") { Description = "write the results as JSON (schema in the README)" };
+        var csv = new Option<string?>("--csv") { Description = "write the results as CSV" };
+        var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
+        var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
+        var command = new Command("codecs", "compare page codecs on real memory pages: speed, ratio, per page class")
+        {
+            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot,
+        };
+        command.SetAction(r => CliErrors.Guard(() =>
+        {
+            Execute(new CodecsOptions(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes), r.GetValue(minTime),
+                r.GetValue(pageSize), r.GetValue(sort), r.GetValue(json), r.GetValue(csv), r.GetValue(markdown), r.GetValue(plot)));
+            return 0;
+        }));
+        return command;
+    }
+
+    public static ComparisonResult Execute(CodecsOptions options)
+    {
+        if (options.Passes < 1)
+        {
+            throw new ArgumentException($"--passes must be at least 1, got {options.Passes}");
+        }
+
+        if (options.MinTime < 0)
+        {
+            throw new ArgumentException($"--min-time must not be negative, got {options.MinTime}");
+        }
+
+        if (options.PageSize is { } size && size is not (4096 or 16384))
+        {
+            throw new ArgumentException($"--page-size must be 4096 or 16384, got {size}");
+        }
+
+        IReadOnlyList<CodecSpec> specs = CodecRegistry.ParseList(options.Codecs);
+        foreach (string? path in new[] { options.Json, options.Csv, options.Markdown })
+        {
+            OutputPaths.CheckWritable(path);
+        }
+
+        IReadOnlyList<CorpusEntry> entries = CorpusEntry.Discover(options.Corpus ?? CorpusLocator.Default());
+        IReadOnlyList<PageSet> sets = LoadAll(entries, options.PageSize);
+        int pageBytes = sets[0].PageSize;
+        if (sets.Any(s => s.PageSize != pageBytes))
+        {
+            throw new ArgumentException("the corpus entries have different page sizes; pass --page-size to compare them together");
+        }
+
+        AnsiConsole.MarkupLine($"[bold]{sets.Sum(s => (long)s.Count):N0}[/] pages of {pageBytes} B from {Markup.Escape(string.Join(", ", sets.Select(s => s.Name)))}; "
+            + $"vector tier {Simd.Best}; {options.Passes} timed passes{(options.MinTime > 0 ? $", at least {options.MinTime} s" : string.Empty)}");
+        foreach (CodecInfo missing in CodecRegistry.All.Where(c => !c.IsAvailable))
+        {
+            AnsiConsole.MarkupLine($"[yellow]unavailable:[/] {Markup.Escape(missing.Name)}: {Markup.Escape(missing.Unavailable!)}");
+        }
+
+        ComparisonResult? result = null;
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var task = ctx.AddTask("measuring codecs", maxValue: (options.Passes + 1) * (specs.Count + 1));
+            result = CodecComparison.Run(specs, sets, options.Passes, options.MinTime, includeMemcpy: true, (done, planned) =>
+            {
+                task.MaxValue = planned;
+                task.Value = done;
+            });
+        });
+
+        AnsiConsole.Write(CodecTable.Build(result!, options.Sort));
+        AnsiConsole.Write(CodecTable.BuildByClass(result!, options.Sort));
+        AnsiConsole.MarkupLine("ratio = input bytes / output bytes (a page that does not shrink counts as sent raw); MB/s of input bytes; "
+            + "Harrell-Davis medians over passes with 99% confidence intervals; every page verified every pass.");
+        Report(result!, options);
+        return result!;
+    }
+
+    internal static IReadOnlyList<PageSet> LoadAll(IReadOnlyList<CorpusEntry> entries, int? pageSize)
+    {
+        var sets = new List<PageSet>();
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
+        {
+            var load = ctx.AddTask("loading pages", maxValue: entries.Count);
+            foreach (CorpusEntry entry in entries)
+            {
+                sets.Add(PageSet.Load(entry, pageSize));
+                load.Increment(1);
+            }
+        });
+        return sets;
+    }
+
+    private static void Report(ComparisonResult result, CodecsOptions options)
+    {
+        if (options.Json is { } json)
+        {
+            ResultFiles.WriteJson(result, json);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(json)}");
+        }
+
+        if (options.Csv is { } csv)
+        {
+            ResultFiles.WriteCsv(result, csv);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(csv)}");
+        }
+
+        if (options.Markdown is { } markdown)
+        {
+            ResultFiles.WriteMarkdown(result, options.Sort, markdown);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(markdown)}");
+        }
+
+        if (options.PlotFolder is { } folder)
+        {
+            foreach (string png in CodecPlots.Write(result, folder))
+            {
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(png)}");
+            }
+        }
+    }
+}
