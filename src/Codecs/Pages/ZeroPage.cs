@@ -17,6 +17,17 @@ public static class ZeroPage
     /// <summary>True when every byte of <paramref name="data"/> is zero (also for an empty span).</summary>
     public static bool IsZero(ReadOnlySpan<byte> data)
     {
+        // Most non-zero pages are non-zero at their very start or end (bench/ZeroDetectionBench: 1.7 ns
+        // -> 0.5 ns on a real page, no cost measurable on an all-zero one), so look there before the scan.
+        if (data.Length >= 16)
+        {
+            ref byte start = ref MemoryMarshal.GetReference(data);
+            if ((Unsafe.ReadUnaligned<ulong>(ref start) | Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, data.Length - 8))) != 0)
+            {
+                return false;
+            }
+        }
+
         if (Vector512.IsHardwareAccelerated && data.Length >= Vector512<byte>.Count)
         {
             return IsZeroVector512(data);
@@ -46,7 +57,7 @@ public static class ZeroPage
 
     /// <summary>
     /// QEMU's trick: look at the first, middle and last byte before scanning. Kept to measure against
-    /// <see cref="IsZero(ReadOnlySpan{byte})"/> (bench/ZeroDetectionBench); not used by the codecs.
+    /// <see cref="IsZero(ReadOnlySpan{byte})"/>, which adopted its first-and-last part (bench/ZeroDetectionBench).
     /// </summary>
     internal static bool IsZeroSampled(ReadOnlySpan<byte> data) =>
         data.Length == 0 ||

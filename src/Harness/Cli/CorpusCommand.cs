@@ -12,6 +12,8 @@ public static class CorpusCommand
     {
         var command = new Command("corpus", "work with memory corpora (corpora/FORMAT.md)");
         command.Subcommands.Add(Sample());
+        command.Subcommands.Add(CaptureCommand.Create());
+        command.Subcommands.Add(StatsCommand.Create());
         return command;
     }
 
@@ -46,7 +48,7 @@ public static class CorpusCommand
         }
 
         using (var file = File.Create(outStem + ".pages.zst"))
-        using (var zst = new CompressionStream(file, 19))
+        using (var zst = new CompressionStream(file, 19, 0, leaveOpen: false))
         {
             for (long i = 0; i < pages; i++)
             {

@@ -25,6 +25,25 @@ public sealed class CorpusEntry
 
     public int PageSize => Meta.PageSize;
 
+    /// <summary>The trace file (<c>NAME.trace</c> or <c>NAME.trace.zst</c>), or null when the entry has none.</summary>
+    public string? TracePath
+    {
+        get
+        {
+            string folder = Path.GetDirectoryName(Stem) ?? ".";
+            string named = Meta.Trace is { File.Length: > 0 } t ? Path.Combine(folder, t.File) : Stem + ".trace";
+            foreach (string candidate in new[] { named, named + ".zst", Stem + ".trace", Stem + ".trace.zst" })
+            {
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+    }
+
     public long Pages => Meta.Pages;
 
     /// <summary>Every entry at <paramref name="path"/>: a folder (all its entries, by name) or one entry.</summary>
@@ -88,7 +107,7 @@ public sealed class CorpusEntry
     public Stream OpenImage()
     {
         Stream file = new FileStream(PagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return PagesPath.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20) : file;
+        return PagesPath.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20, checkEndOfStream: true, leaveOpen: false) : file;
     }
 
     /// <summary>
@@ -126,7 +145,7 @@ public sealed class CorpusEntry
                     $"the image is longer than the {Pages} pages of {PageSize} bytes the metadata says");
             }
         }
-        catch (ZstdException e)
+        catch (Exception e) when (e is ZstdException or EndOfStreamException)
         {
             throw new CorpusFormatException(PagesPath, total, $"zstd stream is corrupt: {e.Message}");
         }

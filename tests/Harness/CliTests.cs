@@ -1,0 +1,55 @@
+using Mecom.Harness;
+
+namespace Mecom.Tests.Harness;
+
+/// <summary>Bad user input gives a one-line error and exit code 2, before any long work starts.</summary>
+[Collection("console")]
+public class CliTests
+{
+    private static (int Code, string Error) Run(params string[] args)
+    {
+        var error = new StringWriter();
+        TextWriter saved = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            return (Program.Main(args), error.ToString());
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_codec_lists_the_valid_ones()
+    {
+        (int code, string error) = Run("codecs", "--codecs", "lz5", "--passes", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown codec 'lz5'; valid codecs:", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void A_missing_corpus_is_named()
+    {
+        (int code, string error) = Run("codecs", "--corpus", "/nonexistent/entry", "--codecs", "lz4");
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent/entry", error);
+    }
+
+    [Fact]
+    public void A_bad_page_size_and_pass_count_are_refused()
+    {
+        Assert.Equal(2, Run("codecs", "--page-size", "8192").Code);
+        Assert.Equal(2, Run("codecs", "--passes", "0").Code);
+    }
+
+    [Fact]
+    public void An_unwritable_output_is_refused_before_measuring()
+    {
+        (int code, string error) = Run("codecs", "--codecs", "lz4", "--json", "/proc/mecom/out.json");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot write /proc/mecom/out.json", error);
+    }
+}
