@@ -4,8 +4,9 @@ using Mecom.Codecs;
 namespace Mecom.Bench;
 
 /// <summary>
-/// WKdm against K4os LZ4 and zstd-1 on the same real pages, each page compressed and decompressed on
-/// its own. One operation is one page (OperationsPerInvoke), so the allocation column reads per page.
+/// Every available codec (as <c>mecom codecs --codecs all</c> runs them) on the same real pages, each page
+/// compressed and decompressed on its own. One operation is one page (OperationsPerInvoke), so the
+/// allocation column reads per page. Narrow with <c>--filter '*CodecBench*'</c> and BDN's own options.
 /// </summary>
 public class CodecBench
 {
@@ -16,8 +17,10 @@ public class CodecBench
     private byte[] page = new byte[4096];
     private IPageCodec codec = null!;
 
-    [Params("wkdm", "lz4", "zstd:1")]
+    [ParamsSource(nameof(Codecs))]
     public string Codec { get; set; } = "wkdm";
+
+    public static IEnumerable<string> Codecs => CodecRegistry.DefaultSet.Select(c => c.ToString());
 
     [GlobalSetup]
     public void Setup()

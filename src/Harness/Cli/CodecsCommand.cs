@@ -28,12 +28,18 @@ public static class CodecsCommand
         var csv = new Option<string?>("--csv") { Description = "write the results as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
         var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
+        var overhead = new Option<bool>("--check-overhead") { Description = "instead of the table: measure K4os LZ4 through the harness against a bare loop on the same pages" };
         var command = new Command("codecs", "compare page codecs on real memory pages: speed, ratio, per page class")
         {
-            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot,
+            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, overhead,
         };
         command.SetAction(r => CliErrors.Guard(() =>
         {
+            if (r.GetValue(overhead))
+            {
+                return CheckOverhead(r.GetValue(corpus), r.GetValue(passes), r.GetValue(pageSize));
+            }
+
             Execute(new CodecsOptions(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes), r.GetValue(minTime),
                 r.GetValue(pageSize), r.GetValue(sort), r.GetValue(json), r.GetValue(csv), r.GetValue(markdown), r.GetValue(plot)));
             return 0;
@@ -96,6 +102,23 @@ public static class CodecsCommand
             + "Harrell-Davis medians over passes with 99% confidence intervals; every page verified every pass.");
         Report(result!, options);
         return result!;
+    }
+
+    private static int CheckOverhead(string? corpus, int passes, int? pageSize)
+    {
+        if (passes < 1)
+        {
+            throw new ArgumentException($"--passes must be at least 1, got {passes}");
+        }
+
+        IReadOnlyList<PageSet> sets = LoadAll(CorpusEntry.Discover(corpus ?? CorpusLocator.Default()), pageSize);
+        OverheadResult result = null!;
+        AnsiConsole.Status().Start("K4os LZ4: harness vs bare loop, alternating passes", _ => result = OverheadCheck.Run(sets, passes));
+        AnsiConsole.MarkupLine($"compress: harness {Statistics.Median(result.HarnessCompress):F0} MB/s, bare loop {Statistics.Median(result.DirectCompress):F0} MB/s, "
+            + $"harness/bare = [bold]{result.CompressRatio:F3}[/] (median of {passes} paired passes)");
+        AnsiConsole.MarkupLine($"decompress: harness {Statistics.Median(result.HarnessDecompress):F0} MB/s, bare loop {Statistics.Median(result.DirectDecompress):F0} MB/s, "
+            + $"harness/bare = [bold]{result.DecompressRatio:F3}[/]");
+        return 0;
     }
 
     internal static IReadOnlyList<PageSet> LoadAll(IReadOnlyList<CorpusEntry> entries, int? pageSize)

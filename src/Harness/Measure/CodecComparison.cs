@@ -86,7 +86,7 @@ public static class CodecComparison
         };
     }
 
-    private static PageSet?[] SplitByClass(PageSet set)
+    internal static PageSet?[] SplitByClass(PageSet set)
     {
         var members = PageClassifier.All.Select(_ => new List<int>()).ToArray();
         for (int p = 0; p < set.Count; p++)
