@@ -7,6 +7,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI keep whole table rows instead of folding them at 80 columns.
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+        }
+
         var root = new RootCommand("mecom: how fast and how small memory pages compress for live migration");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CodecsCommand.Create());

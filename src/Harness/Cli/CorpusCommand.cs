@@ -13,6 +13,7 @@ public static class CorpusCommand
         var command = new Command("corpus", "work with memory corpora (corpora/FORMAT.md)");
         command.Subcommands.Add(Sample());
         command.Subcommands.Add(CaptureCommand.Create());
+        command.Subcommands.Add(CaptureVmCommand.Create());
         command.Subcommands.Add(StatsCommand.Create());
         return command;
     }
