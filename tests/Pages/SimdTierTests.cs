@@ -35,4 +35,32 @@ public class SimdTierTests
         Assert.Equal(Simd.Accelerated[^1], best);
         Assert.Equal(SimdTier.Scalar, Simd.Accelerated[0]);
     }
+
+    /// <summary>
+    /// On Arm64 the vector paths must run on NEON, not fall to scalar: the best tier is Vector128 and the
+    /// shuffle-based WKdm steps have their AdvSimd table lookup. Elsewhere the x86 shuffle must be there.
+    /// </summary>
+    [Fact]
+    public void Each_architecture_runs_its_own_vector_instructions()
+    {
+        if (Disabled("DOTNET_EnableHWIntrinsic"))
+        {
+            Assert.Equal(SimdTier.Scalar, Simd.Best);
+            return;
+        }
+
+        switch (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture)
+        {
+            case System.Runtime.InteropServices.Architecture.Arm64:
+                Assert.True(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported, "AdvSimd (NEON) must be on for the Arm64 leg");
+                Assert.Equal(SimdTier.Vector128, Simd.Best);
+                break;
+            case System.Runtime.InteropServices.Architecture.X64:
+                Assert.True(System.Runtime.Intrinsics.X86.Ssse3.IsSupported, "SSSE3 (pshufb) is part of every x86-64-v2 CPU");
+                break;
+            default:
+                Assert.Fail($"no vector expectation written for {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}");
+                break;
+        }
+    }
 }
