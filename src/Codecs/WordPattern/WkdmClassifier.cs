@@ -2,8 +2,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using Mecom.Codecs.Pages;
 
 namespace Mecom.Codecs.WordPattern;
@@ -24,11 +22,7 @@ internal static unsafe class WkdmClassifier
 {
     private const uint SpareSlot = 16;
 
-    // CompactWords[mask]: the 32-bit lanes whose bit is set, moved to the front in order.
-    private static readonly Vector128<byte>[] CompactWords = BuildTable(wordBytes: 4);
 
-    // CompactBytes[mask]: byte 0 of each selected lane, moved to the front in order.
-    private static readonly Vector128<byte>[] CompactBytes = BuildTable(wordBytes: 1);
 
     /// <summary>Per-word tags (one byte each) of <paramref name="words"/>; scratch spans hold one entry per word.</summary>
     public static void Tags(ReadOnlySpan<uint> words, Span<byte> tags, Span<uint> slots, Span<uint> previous, SimdTier tier)
@@ -245,8 +239,8 @@ internal static unsafe class WkdmClassifier
             uint* miss = missStart;
             byte* index = indexStart;
             uint* low = lowStart;
-            ref Vector128<byte> compactWords = ref MemoryMarshal.GetArrayDataReference(CompactWords);
-            ref Vector128<byte> compactBytes = ref MemoryMarshal.GetArrayDataReference(CompactBytes);
+            ref Vector128<byte> compactWords = ref MemoryMarshal.GetArrayDataReference(LaneShuffle.CompactWords);
+            ref Vector128<byte> compactBytes = ref MemoryMarshal.GetArrayDataReference(LaneShuffle.CompactBytes);
             for (int block = 0; block < words.Length; block += 16)
             {
                 Vector128<byte> t = Vector128.Load(tag + block);
@@ -264,10 +258,10 @@ internal static unsafe class WkdmClassifier
                     uint partialMask = partialBits & 0xF;
                     uint indexMask = indexBits & 0xF;
                     Vector128<uint> v = Vector128.Load(w + g);
-                    Shuffle(v.AsByte(), Unsafe.Add(ref compactWords, missMask)).Store((byte*)miss);
-                    Shuffle((v & Vector128.Create(WkdmFormat.LowBitsMask)).AsByte(), Unsafe.Add(ref compactWords, partialMask)).Store((byte*)low);
+                    LaneShuffle.Shuffle(v.AsByte(), Unsafe.Add(ref compactWords, missMask)).Store((byte*)miss);
+                    LaneShuffle.Shuffle((v & Vector128.Create(WkdmFormat.LowBitsMask)).AsByte(), Unsafe.Add(ref compactWords, partialMask)).Store((byte*)low);
                     Vector128<uint> hashes = ((v >> 10) ^ (v >> 14)) & Vector128.Create(0xFu);
-                    Shuffle(hashes.AsByte(), Unsafe.Add(ref compactBytes, indexMask)).Store(index);
+                    LaneShuffle.Shuffle(hashes.AsByte(), Unsafe.Add(ref compactBytes, indexMask)).Store(index);
                     miss += BitOperations.PopCount(missMask);
                     low += BitOperations.PopCount(partialMask);
                     index += BitOperations.PopCount(indexMask);
@@ -276,48 +270,5 @@ internal static unsafe class WkdmClassifier
 
             return ((int)(miss - missStart), (int)(index - indexStart), (int)(low - lowStart));
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Shuffle(Vector128<byte> source, Vector128<byte> control)
-    {
-        if (Ssse3.IsSupported)
-        {
-            return Ssse3.Shuffle(source, control);
-        }
-
-        if (AdvSimd.Arm64.IsSupported)
-        {
-            return AdvSimd.Arm64.VectorTableLookup(source, control);
-        }
-
-        return Vector128.Shuffle(source, control);
-    }
-
-    private static Vector128<byte>[] BuildTable(int wordBytes)
-    {
-        var table = new Vector128<byte>[16];
-        Span<byte> control = stackalloc byte[16];
-        for (int mask = 0; mask < 16; mask++)
-        {
-            control.Fill(0x80);
-            int next = 0;
-            for (int lane = 0; lane < 4; lane++)
-            {
-                if ((mask >> lane & 1) != 0)
-                {
-                    for (int b = 0; b < wordBytes; b++)
-                    {
-                        control[next * wordBytes + b] = (byte)(4 * lane + b);
-                    }
-
-                    next++;
-                }
-            }
-
-            table[mask] = Vector128.Create((ReadOnlySpan<byte>)control);
-        }
-
-        return table;
     }
 }

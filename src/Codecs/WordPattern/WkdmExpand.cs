@@ -1,9 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -14,17 +12,12 @@ namespace Mecom.Codecs.WordPattern;
 /// <remarks>
 /// An "expand" (the inverse of a stream compaction): for each group of 4 words, the 4-bit mask of lanes
 /// that take a stream value picks a byte shuffle from a 16-entry table, which moves the next values of the
-/// stream into those lanes and zeroes the rest. The shuffle is one instruction on SSSE3 (pshufb) and on
-/// Arm64 (tbl); the portable <see cref="Vector128.Shuffle(Vector128{byte}, Vector128{byte})"/> covers the rest.
+/// stream into those lanes and zeroes the rest (<see cref="LaneShuffle"/>: pshufb on x64, tbl on Arm64).
 /// The decoder's scalar twin (<c>WkdmCodec.RebuildScalar</c>) walks the words one by one instead.
 /// </remarks>
 internal unsafe ref struct WkdmExpand
 {
-    // ExpandWords[mask]: lane j takes the next stream word when bit j is set (0x80 zeroes a byte).
-    private static readonly Vector128<byte>[] ExpandWords = BuildTable(wordBytes: 4);
 
-    // ExpandBytes[mask]: like ExpandWords, but the stream holds bytes widened into 32-bit lanes.
-    private static readonly Vector128<byte>[] ExpandBytes = BuildTable(wordBytes: 1);
 
     private readonly uint* missStart;
     private readonly byte* indexStart;
@@ -68,22 +61,22 @@ internal unsafe ref struct WkdmExpand
         uint missBits = Vector128.Equals(tags, Vector128.Create((byte)WkdmFormat.TagMiss)).ExtractMostSignificantBits();
         uint partialBits = Vector128.Equals(tags, Vector128.Create((byte)WkdmFormat.TagPartial)).ExtractMostSignificantBits();
         uint indexBits = Vector128.Equals(tags & Vector128<byte>.One, Vector128<byte>.One).ExtractMostSignificantBits();
-        ref Vector128<byte> words = ref MemoryMarshal.GetArrayDataReference(ExpandWords);
-        ref Vector128<byte> bytes = ref MemoryMarshal.GetArrayDataReference(ExpandBytes);
+        ref Vector128<byte> words = ref MemoryMarshal.GetArrayDataReference(LaneShuffle.ExpandWords);
+        ref Vector128<byte> bytes = ref MemoryMarshal.GetArrayDataReference(LaneShuffle.ExpandBytes);
         for (int g = 0; g < 16; g += 4, missBits >>= 4, partialBits >>= 4, indexBits >>= 4)
         {
             uint missMask = missBits & 0xF;
             uint partialMask = partialBits & 0xF;
             uint indexMask = indexBits & 0xF;
 
-            Vector128<uint> full = Shuffle(Vector128.Load((byte*)miss), Unsafe.Add(ref words, missMask)).AsUInt32();
-            Vector128<uint> lowBits = Shuffle(Vector128.Load((byte*)low), Unsafe.Add(ref words, partialMask)).AsUInt32();
+            Vector128<uint> full = LaneShuffle.Shuffle(Vector128.Load((byte*)miss), Unsafe.Add(ref words, missMask)).AsUInt32();
+            Vector128<uint> lowBits = LaneShuffle.Shuffle(Vector128.Load((byte*)low), Unsafe.Add(ref words, partialMask)).AsUInt32();
             (full | lowBits).Store(dst + g);
 
             // The 4 tags widened to 32-bit lanes: the next 4 bytes of the tag vector.
-            Vector128<uint> t = Shuffle(tags, Unsafe.Add(ref bytes, 0xF) + Vector128.Create((byte)g)).AsUInt32();
+            Vector128<uint> t = LaneShuffle.Shuffle(tags, Unsafe.Add(ref bytes, 0xF) + Vector128.Create((byte)g)).AsUInt32();
             Vector128<uint> hashes = ((full >> 10) ^ (full >> 14)) & Vector128.Create(0xFu);
-            Vector128<uint> entries = Shuffle(Vector128.Load(index), Unsafe.Add(ref bytes, indexMask)).AsUInt32();
+            Vector128<uint> entries = LaneShuffle.Shuffle(Vector128.Load(index), Unsafe.Add(ref bytes, indexMask)).AsUInt32();
             Vector128<uint> zero = Vector128.Equals(t, Vector128<uint>.Zero);
             // Lanes are disjoint: an index lane has no miss word (hash 0), a miss lane no index.
             (hashes | entries | (zero & Vector128.Create(16u))).Store(slots + g);
@@ -96,49 +89,5 @@ internal unsafe ref struct WkdmExpand
         }
 
         return true;
-    }
-
-    /// <summary>Table shuffle whose control bytes are 0..15 or 0x80 (zero), as the tables hold.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Shuffle(Vector128<byte> source, Vector128<byte> control)
-    {
-        if (Ssse3.IsSupported)
-        {
-            return Ssse3.Shuffle(source, control);
-        }
-
-        if (AdvSimd.Arm64.IsSupported)
-        {
-            return AdvSimd.Arm64.VectorTableLookup(source, control);
-        }
-
-        return Vector128.Shuffle(source, control);
-    }
-
-    private static Vector128<byte>[] BuildTable(int wordBytes)
-    {
-        var table = new Vector128<byte>[16];
-        Span<byte> control = stackalloc byte[16];
-        for (int mask = 0; mask < 16; mask++)
-        {
-            control.Fill(0x80);
-            int next = 0;
-            for (int lane = 0; lane < 4; lane++)
-            {
-                if ((mask >> lane & 1) != 0)
-                {
-                    for (int b = 0; b < wordBytes; b++)
-                    {
-                        control[4 * lane + b] = (byte)(next * wordBytes + b);
-                    }
-
-                    next++;
-                }
-            }
-
-            table[mask] = Vector128.Create((ReadOnlySpan<byte>)control);
-        }
-
-        return table;
     }
 }
