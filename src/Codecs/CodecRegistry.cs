@@ -1,5 +1,6 @@
 using Mecom.Codecs.General;
 using Mecom.Codecs.Native;
+using Mecom.Codecs.Selection;
 using Mecom.Codecs.WordPattern;
 
 namespace Mecom.Codecs;
@@ -32,6 +33,8 @@ public static class CodecRegistry
 {
     private static readonly (CodecInfo Info, Func<int?, IPageCodec> Make)[] Entries =
     [
+        (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null),
+            level => new MecomCodec(level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
             _ => new WkdmCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),

@@ -62,8 +62,11 @@ public sealed class WkdmCodec : IPageCodec
         EnsureScratch(page.Length / 4);
         ReadOnlySpan<uint> pageWords = MemoryMarshal.Cast<byte, uint>(page);
         WkdmClassifier.Tags(pageWords, tags, slots, previous, tier);
-        (int missCount, int indexCount, int partialCount) = WkdmClassifier.Gather(pageWords, tags, misses, indices, lows, tier);
 
+        // The size follows from the tag counts: a page that will not fit costs no gathering or packing
+        // (the MECOM selector relies on this by offering a destination cut to its threshold).
+        (int exactCount, int partialCount, int missCount) = WkdmClassifier.Count(tags.AsSpan(0, words), tier);
+        int indexCount = exactCount + partialCount;
         int tagBytes = WkdmFormat.TagBytes(words);
         int missBytes = 4 * missCount;
         int indexBytes = WkdmFormat.IndexAreaBytes(indexCount);
@@ -73,6 +76,9 @@ public sealed class WkdmCodec : IPageCodec
         {
             return PageCodec.DidNotFit;
         }
+
+        (int gatheredMisses, int gatheredIndices, int gatheredPartials) = WkdmClassifier.Gather(pageWords, tags, misses, indices, lows, tier);
+        System.Diagnostics.Debug.Assert((gatheredMisses, gatheredIndices, gatheredPartials) == (missCount, indexCount, partialCount));
 
         int indexStart = WkdmFormat.HeaderBytes + tagBytes + missBytes;
         int lowStart = indexStart + indexBytes;

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using Mecom.Codecs.General;
+using Mecom.Codecs.Pages;
+using Mecom.Codecs.WordPattern;
+
+namespace Mecom.Codecs.Selection;
+
+/// <summary>
+/// The MECOM selector as a page codec: each page goes to the codec its own character calls for.
+/// </summary>
+/// <remarks>
+/// <para>Output: one tag byte, then the payload.</para>
+/// <list type="table">
+/// <item><term>0 zero</term><description>nothing: the page is all zero (1 byte in all).</description></item>
+/// <item><term>1 same-filled</term><description>the 64-bit fill value, little-endian (9 bytes).</description></item>
+/// <item><term>2 word-pattern</term><description>WKdm's output (<see cref="WkdmFormat"/>).</description></item>
+/// <item><term>3 general</term><description>the general codec's output (K4os LZ4 fast).</description></item>
+/// </list>
+/// <para>Choice: zero and same-filled come from the vector detectors; otherwise WKdm's modelling pass
+/// gives its exact size, and WKdm is used when that is at most <see cref="WkdmMaxEighths"/>/8 of the page
+/// (XNU's rule is 4/8: WKdm unless its output reaches half a page). Everything else goes to the general
+/// codec. A page whose output would not be smaller than the page is sent raw (<see cref="PageCodec.DidNotFit"/>).
+/// The default threshold is measured, not guessed: see the README ("The MECOM selector").</para>
+/// </remarks>
+public sealed class MecomCodec : IPageCodec
+{
+    public const byte TagZero = 0;
+    public const byte TagSameFilled = 1;
+    public const byte TagWordPattern = 2;
+    public const byte TagGeneral = 3;
+
+    /// <summary>The default WKdm threshold in eighths of a page (see the README for the measurement).</summary>
+    public const int DefaultWkdmMaxEighths = 2;
+
+    private readonly WkdmCodec wkdm = new();
+    private readonly Lz4Codec general = new();
+
+    public MecomCodec(int wkdmMaxEighths = DefaultWkdmMaxEighths)
+    {
+        if (wkdmMaxEighths is < 0 or > 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(wkdmMaxEighths), wkdmMaxEighths, "the WKdm threshold is 0..8 eighths of a page");
+        }
+
+        WkdmMaxEighths = wkdmMaxEighths;
+        Name = $"mecom:{wkdmMaxEighths}";
+    }
+
+    public string Name { get; }
+
+    /// <summary>WKdm is chosen when its exact output is at most this many eighths of the page (0: never).</summary>
+    public int WkdmMaxEighths { get; }
+
+    public int Compress(ReadOnlySpan<byte> page, Span<byte> destination)
+    {
+        PageCodec.ValidatePageSize(page.Length);
+        if (destination.Length < 9)
+        {
+            return PageCodec.DidNotFit;
+        }
+
+        if (ZeroPage.IsZero(page))
+        {
+            destination[0] = TagZero;
+            return 1;
+        }
+
+        if (SameFilledPage.TryGetFillValue(page, out ulong fill))
+        {
+            destination[0] = TagSameFilled;
+            BinaryPrimitives.WriteUInt64LittleEndian(destination[1..], fill);
+            return 9;
+        }
+
+        Span<byte> payload = destination[1..Math.Min(destination.Length, page.Length)];
+        if (WkdmMaxEighths > 0)
+        {
+            // WKdm knows its exact size after tagging and stops there when it exceeds the room given,
+            // so offering only the threshold's worth of room is the whole modelling pass.
+            int room = Math.Min(payload.Length, WkdmMaxEighths * page.Length / 8);
+            int written = wkdm.Compress(page, payload[..room]);
+            if (written > 0)
+            {
+                destination[0] = TagWordPattern;
+                return 1 + written;
+            }
+        }
+
+        int length = general.Compress(page, payload);
+        if (length <= 0 || 1 + length >= page.Length)
+        {
+            return PageCodec.DidNotFit;
+        }
+
+        destination[0] = TagGeneral;
+        return 1 + length;
+    }
+
+    public void Decompress(ReadOnlySpan<byte> source, Span<byte> page)
+    {
+        if (source.IsEmpty)
+        {
+            throw new CorruptPageException(Name, "empty input");
+        }
+
+        ReadOnlySpan<byte> payload = source[1..];
+        switch (source[0])
+        {
+            case TagZero when payload.IsEmpty:
+                page.Clear();
+                break;
+            case TagSameFilled when payload.Length == 8:
+                SameFilledPage.Fill(page, BinaryPrimitives.ReadUInt64LittleEndian(payload));
+                break;
+            case TagWordPattern:
+            case TagGeneral:
+                try
+                {
+                    (source[0] == TagWordPattern ? (IPageCodec)wkdm : general).Decompress(payload, page);
+                }
+                catch (CorruptPageException e)
+                {
+                    throw new CorruptPageException(Name, $"{source.Length}-byte input: {e.Message}", e);
+                }
+
+                break;
+            default:
+                throw new CorruptPageException(Name, $"tag {source[0]} with a {payload.Length}-byte payload is not a valid page");
+        }
+    }
+}
