@@ -1,0 +1,65 @@
+using Mecom.Codecs;
+using Mecom.Codecs.Selection;
+using Mecom.Codecs.WordPattern;
+using Mecom.Tests.Support;
+
+namespace Mecom.Tests.Selection;
+
+public class MecomCodecTests
+{
+    private static (int Length, byte Tag) Encode(IPageCodec codec, byte[] page)
+    {
+        byte[] output = new byte[page.Length];
+        int length = codec.Compress(page, output);
+        return (length, length > 0 ? output[0] : (byte)255);
+    }
+
+    [Fact]
+    public void Each_kind_of_page_gets_its_codec()
+    {
+        var codec = new MecomCodec(wkdmMaxEighths: 4);
+        Assert.Equal((1, MecomCodec.TagZero), Encode(codec, new byte[4096]));
+        Assert.Equal((9, MecomCodec.TagSameFilled), Encode(codec, TestPages.Words64(4096, _ => 0xCCCCCCCCCCCCCCCCUL)));
+
+        byte[] similar = TestPages.Words32(4096, i => 0xABCD0000u | (uint)(i / 64 % 8));
+        Assert.True(WkdmModel.Analyze(similar).Size <= 2048);
+        Assert.Equal(MecomCodec.TagWordPattern, Encode(codec, similar).Tag);
+        Assert.Equal(MecomCodec.TagGeneral, Encode(new MecomCodec(0), similar).Tag);
+
+        byte[] text = TestPages.Adversarial(4096).Single(p => p.Name == "text").Page;
+        Assert.Equal(MecomCodec.TagGeneral, Encode(codec, text).Tag);
+
+        byte[] noise = TestPages.Adversarial(4096).Single(p => p.Name == "random bytes").Page;
+        Assert.Equal(PageCodec.DidNotFit, Encode(codec, noise).Length);
+    }
+
+    [Fact]
+    public void The_threshold_is_honoured_exactly()
+    {
+        // A page whose WKdm size is known: it goes to WKdm exactly when the threshold admits that size.
+        byte[] page = TestPages.Adversarial(4096).Single(p => p.Name == "similar highs").Page;
+        int size = WkdmModel.Analyze(page).Size;
+        for (int eighths = 0; eighths <= 8; eighths++)
+        {
+            byte expected = eighths > 0 && size * 8 <= eighths * 4096 && size < 4095 ? MecomCodec.TagWordPattern : MecomCodec.TagGeneral;
+            (int length, byte tag) = Encode(new MecomCodec(eighths), page);
+            if (length > 0)
+            {
+                Assert.True(expected == tag, $"mecom:{eighths} with WKdm size {size} chose tag {tag}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Bad_tags_and_payload_lengths_are_corrupt_pages()
+    {
+        var codec = new MecomCodec();
+        byte[] page = new byte[4096];
+        Assert.Throws<CorruptPageException>(() => codec.Decompress([], page));
+        Assert.Throws<CorruptPageException>(() => codec.Decompress([MecomCodec.TagZero, 0], page));
+        Assert.Throws<CorruptPageException>(() => codec.Decompress([MecomCodec.TagSameFilled, 1, 2, 3], page));
+        Assert.Throws<CorruptPageException>(() => codec.Decompress([7], page));
+        var e = Assert.Throws<CorruptPageException>(() => codec.Decompress([MecomCodec.TagGeneral, 0xFF, 0xFF], page));
+        Assert.Contains("mecom:0", e.Message);
+    }
+}
