@@ -9,8 +9,9 @@ public class PageHashTests
     {
         byte[] page = new byte[4096];
         new Random(5).NextBytes(page);
-        ulong hash = PageHash.Of(page);
+        ulong hash = PageHash.Of(page, 17);
         PageHash.Verify(page, hash, 17);
+        Assert.Throws<PageMismatchException>(() => PageHash.Verify(page, hash, 18));
         page[4095] ^= 1;
         var e = Assert.Throws<PageMismatchException>(() => PageHash.Verify(page, hash, 17));
         Assert.Equal(17, e.PageIndex);

@@ -13,10 +13,16 @@ public static class PageHash
 
     public static ulong Of(ReadOnlySpan<byte> page) => XxHash3.HashToUInt64(page, Seed);
 
+    /// <summary>
+    /// The hash of a page at a given index: the index seeds the hash, so right contents arriving at the
+    /// wrong page (a damaged index) do not verify either.
+    /// </summary>
+    public static ulong Of(ReadOnlySpan<byte> page, long pageIndex) => XxHash3.HashToUInt64(page, Seed ^ (pageIndex * unchecked((long)0x9E3779B97F4A7C15)));
+
     /// <summary>Throws <see cref="PageMismatchException"/> naming the page when the hash differs.</summary>
     public static void Verify(ReadOnlySpan<byte> page, ulong expected, long pageIndex)
     {
-        ulong actual = Of(page);
+        ulong actual = Of(page, pageIndex);
         if (actual != expected)
         {
             throw new PageMismatchException(pageIndex, expected, actual);
