@@ -16,6 +16,8 @@ public static class Program
         var root = new RootCommand("mecom: how fast and how small memory pages compress for live migration");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CodecsCommand.Create());
+        root.Subcommands.Add(GateCommands.BaselineCommand());
+        root.Subcommands.Add(GateCommands.GateCommand());
         root.Subcommands.Add(CorpusCommand.Create());
         return root.Parse(args).Invoke();
     }

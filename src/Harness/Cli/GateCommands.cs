@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Mecom.Harness.Gate;
+using Mecom.Harness.Measure;
+using Mecom.Harness.Reporting;
+using Spectre.Console;
+
+namespace Mecom.Harness.Cli;
+
+/// <summary><c>mecom baseline save</c> and <c>mecom gate</c>: a regression gate for CI pipelines.</summary>
+public static class GateCommands
+{
+    public const int Regression = 1;
+
+    public static Command BaselineCommand()
+    {
+        var output = new Option<string>("--out") { Description = "where to write the baseline JSON", Required = true };
+        var corpus = new Option<string?>("--corpus") { Description = "corpus to measure; default: the shipped corpora/" };
+        var codecs = new Option<string>("--codecs") { Description = "codecs to measure", DefaultValueFactory = _ => "all" };
+        var passes = new Option<int>("--passes") { Description = "timed passes (the samples the gate compares)", DefaultValueFactory = _ => 10 };
+        var save = new Command("save", "measure the codecs and store every pass's samples, the machine and the commit") { output, corpus, codecs, passes };
+        save.SetAction(r => CliErrors.Guard(() =>
+        {
+            string path = r.GetValue(output)!;
+            OutputPaths.CheckWritable(path);
+            ComparisonResult result = Measure(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes));
+            string? measured = r.GetValue(corpus);
+            new Baseline
+            {
+                Commit = Mecom.Harness.Gate.Baseline.CurrentCommit(),
+                SavedUtc = DateTime.UtcNow,
+                Corpus = measured is null ? null : Path.GetFullPath(measured),
+                Codecs = result,
+            }.Save(path);
+            AnsiConsole.MarkupLine($"wrote baseline {Markup.Escape(path)}");
+            return 0;
+        }));
+        var command = new Command("baseline", "baselines for the regression gate");
+        command.Subcommands.Add(save);
+        return command;
+    }
+
+    public static Command GateCommand()
+    {
+        var baseline = new Option<string>("--baseline") { Description = "the baseline to gate against", Required = true };
+        var current = new Option<string?>("--current") { Description = "a saved current measurement; default: measure now, as the baseline did" };
+        var threshold = new Option<string>("--threshold") { Description = "speed change that counts (Perfolizer threshold, e.g. 5%)", DefaultValueFactory = _ => "5%" };
+        var markdown = new Option<string?>("--markdown") { Description = "write the verdict as Markdown for a pull-request comment" };
+        var corpus = new Option<string?>("--corpus") { Description = "measure on this corpus instead of the one the baseline names" };
+        var command = new Command("gate", "compare against a baseline: exit 0 same or better, 1 regressed, 2 unusable input")
+        {
+            baseline, current, threshold, markdown, corpus,
+        };
+        command.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(baseline)!, r.GetValue(current), r.GetValue(threshold)!, r.GetValue(markdown), r.GetValue(corpus))));
+        return command;
+    }
+
+    private static ComparisonResult Measure(string? corpus, string codecs, int passes) =>
+        CodecsCommand.Execute(new CodecsOptions(corpus, codecs, passes, 0, null, SortColumn.Name, null, null, null, null));
+
+    private static int Run(string baselinePath, string? currentPath, string threshold, string? markdownPath, string? corpus)
+    {
+        OutputPaths.CheckWritable(markdownPath);
+        Baseline baseline = Mecom.Harness.Gate.Baseline.Load(baselinePath);
+        ComparisonResult current = currentPath is not null
+            ? Mecom.Harness.Gate.Baseline.Load(currentPath).Codecs
+            : Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => c != MemcpyCodec.CodecName)),
+                baseline.Codecs.Settings.Passes);
+        GateReport report = GateComparison.Compare(baseline.Codecs, current, threshold);
+        foreach (string warning in report.Warnings)
+        {
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
+        var table = new Table().RoundedBorder().Title($"gate against {Markup.Escape(baselinePath)} (commit {Markup.Escape(Short(baseline.Commit))}), threshold {Markup.Escape(threshold)}")
+            .AddColumn("codec").AddColumn("metric")
+            .AddColumn(new TableColumn("baseline").RightAligned()).AddColumn(new TableColumn("current").RightAligned())
+            .AddColumn(new TableColumn(report.Normalized ? "current / baseline (speeds ÷ memcpy)" : "current / baseline").RightAligned()).AddColumn("verdict");
+        foreach (GateRow row in report.Rows)
+        {
+            string color = row.Verdict switch { Verdict.Regressed => "red", Verdict.Improved => "green", _ => "default" };
+            table.AddRow(Markup.Escape(row.Codec), row.Metric, Value(row, row.Baseline), Value(row, row.Current),
+                Markup.Escape(RatioText(row)), $"[{color}]{row.Verdict.ToString().ToLowerInvariant()}[/]");
+        }
+
+        AnsiConsole.Write(table);
+        if (markdownPath is not null)
+        {
+            File.WriteAllText(markdownPath, Markdown(report, baseline, threshold));
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(markdownPath)}");
+        }
+
+        int regressions = report.Rows.Count(r => r.Verdict == Verdict.Regressed);
+        AnsiConsole.MarkupLine(regressions == 0 ? "[green]gate passed[/]" : $"[red]gate failed: {regressions} regression(s)[/]");
+        return regressions == 0 ? 0 : Regression;
+    }
+
+    public static string Markdown(GateReport report, Baseline baseline, string threshold)
+    {
+        var md = new StringBuilder();
+        int regressions = report.Rows.Count(r => r.Verdict == Verdict.Regressed);
+        md.AppendLine(regressions == 0 ? "### mecom gate: passed" : $"### mecom gate: {regressions} regression(s)");
+        md.AppendLine();
+        md.AppendLine($"Against baseline commit `{Short(baseline.Commit)}`; speed threshold {threshold} (Mann-Whitney equivalence test, alpha 0.001"
+            + (report.Normalized ? ", speeds relative to memcpy in the same pass" : string.Empty) + "); sizes must not grow.");
+        foreach (string warning in report.Warnings)
+        {
+            md.AppendLine();
+            md.AppendLine($"> warning: {warning}");
+        }
+
+        md.AppendLine();
+        md.AppendLine("| codec | metric | baseline | current | current / baseline | verdict |");
+        md.AppendLine("|---|---|---:|---:|---:|---|");
+        foreach (GateRow row in report.Rows.OrderBy(r => r.Verdict != Verdict.Regressed).ThenBy(r => r.Codec, StringComparer.Ordinal))
+        {
+            string mark = row.Verdict switch { Verdict.Regressed => "**regressed**", Verdict.Improved => "improved", _ => "same" };
+            md.AppendLine($"| {row.Codec} | {row.Metric} | {Value(row, row.Baseline)} | {Value(row, row.Current)} | {RatioText(row)} | {mark} |");
+        }
+
+        return md.ToString();
+    }
+
+    private static string Value(GateRow row, double v) =>
+        row.Metric == "size" ? v.ToString("N0", CultureInfo.InvariantCulture) + " B" : v.ToString("F0", CultureInfo.InvariantCulture) + " MB/s";
+
+    private static string RatioText(GateRow row) =>
+        row.Metric == "size"
+            ? row.Ratio.ToString("F4", CultureInfo.InvariantCulture) + "x"
+            : string.Create(CultureInfo.InvariantCulture, $"{row.Ratio:F3}x [{row.RatioLow:F3}-{row.RatioHigh:F3}]");
+
+    private static string Short(string commit) => commit.Length > 12 ? commit[..12] : commit;
+}

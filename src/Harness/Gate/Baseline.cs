@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mecom.Harness.Measure;
+using Mecom.Harness.Reporting;
+
+namespace Mecom.Harness.Gate;
+
+/// <summary>A saved measurement to gate later builds against: every pass's samples, the machine, the commit.</summary>
+public sealed record Baseline
+{
+    public int Schema { get; init; } = 1;
+
+    public required string Commit { get; init; }
+
+    public required DateTime SavedUtc { get; init; }
+
+    /// <summary>The corpus measured (full path), or null for the shipped corpus.</summary>
+    public string? Corpus { get; init; }
+
+    /// <summary>The codec comparison, with every pass's MB/s in its samples.</summary>
+    public required ComparisonResult Codecs { get; init; }
+
+    public void Save(string path)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(this, ResultFiles.Json));
+    }
+
+    /// <summary>Reads a baseline (or a plain <c>mecom codecs --json</c> file, taken as one).</summary>
+    public static Baseline Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such baseline file; save one with 'mecom baseline save --out {path}'");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.TryGetProperty("codecs", out _))
+            {
+                return doc.RootElement.Deserialize<Baseline>(ResultFiles.Json) ?? throw new JsonException("empty");
+            }
+
+            ComparisonResult codecs = doc.RootElement.Deserialize<ComparisonResult>(ResultFiles.Json) ?? throw new JsonException("empty");
+            return new Baseline { Commit = "unknown", SavedUtc = File.GetLastWriteTimeUtc(path), Codecs = codecs };
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{path}: not a baseline or codecs JSON file ({e.Message})");
+        }
+    }
+
+    /// <summary>The commit being measured: MECOM_COMMIT, else git's HEAD, else "unknown".</summary>
+    public static string CurrentCommit()
+    {
+        if (Environment.GetEnvironmentVariable("MECOM_COMMIT") is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            string head = git!.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit(5000);
+            return git.ExitCode == 0 && head.Length > 0 ? head : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+}
