@@ -68,6 +68,21 @@ public static class GateCommands
             : Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => c != MemcpyCodec.CodecName)),
                 baseline.Codecs.Settings.Passes);
         GateReport report = GateComparison.Compare(baseline.Codecs, current, threshold);
+
+        // A shared runner has slow spells of seconds that hit every codec at once. When measuring live, a
+        // speed regression must be seen again in a fresh measurement before it counts (sizes need no second look).
+        for (int retry = 0; retry < 2 && currentPath is null && report.Rows.Any(r => r.Verdict == Verdict.Regressed && r.Metric != "size"); retry++)
+        {
+            AnsiConsole.MarkupLine("[yellow]speed regression seen: measuring again to confirm[/]");
+            ComparisonResult again = Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => c != MemcpyCodec.CodecName)),
+                baseline.Codecs.Settings.Passes);
+            GateReport second = GateComparison.Compare(baseline.Codecs, again, threshold);
+            report = report with
+            {
+                Rows = report.Rows.Zip(second.Rows, (first, next) =>
+                    first.Verdict == Verdict.Regressed && next.Verdict != Verdict.Regressed ? next : first).ToArray(),
+            };
+        }
         foreach (string warning in report.Warnings)
         {
             AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
