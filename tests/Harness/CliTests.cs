@@ -52,4 +52,25 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("cannot write /proc/mecom/out.json", error);
     }
+
+    [Fact]
+    public void A_missing_or_malformed_baseline_is_unusable_input()
+    {
+        (int code, string error) = Run("gate", "--baseline", "/nonexistent/baseline.json");
+        Assert.Equal(2, code);
+        Assert.Contains("mecom baseline save", error);
+
+        string junk = Path.Combine(Path.GetTempPath(), $"mecom-junk-{Guid.NewGuid():N}.json");
+        File.WriteAllText(junk, "{ not json");
+        try
+        {
+            (code, error) = Run("gate", "--baseline", junk, "--current", junk);
+            Assert.Equal(2, code);
+            Assert.Contains("not a baseline", error);
+        }
+        finally
+        {
+            File.Delete(junk);
+        }
+    }
 }
