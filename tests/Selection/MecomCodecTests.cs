@@ -63,3 +63,30 @@ public class MecomCodecTests
         Assert.Contains("mecom:0", e.Message);
     }
 }
+
+public class ZstdDictionaryTests
+{
+    [Fact]
+    public void A_trained_dictionary_round_trips_alone_and_inside_the_selector()
+    {
+        var pages = TestPages.Adversarial(4096).Select(p => p.Page).ToArray();
+        byte[] dictionary = Mecom.Codecs.General.ZstdCodec.TrainDictionary(
+            Enumerable.Range(0, 200).Select(i => pages[i % pages.Length].AsSpan(0, 1024 + i % 7 * 300).ToArray()), 8 * 1024);
+        Assert.NotEmpty(dictionary);
+        foreach (IPageCodec codec in new IPageCodec[] { new Mecom.Codecs.General.ZstdCodec(1, dictionary), new MecomCodec(0, new Mecom.Codecs.General.ZstdCodec(1, dictionary)) })
+        {
+            Assert.Contains("zstd-dict:1", codec.Name);
+            byte[] output = new byte[4096];
+            byte[] back = new byte[4096];
+            foreach (byte[] page in pages)
+            {
+                int length = codec.Compress(page, output);
+                if (length > 0)
+                {
+                    codec.Decompress(output.AsSpan(0, length), back);
+                    Assert.Equal(page, back);
+                }
+            }
+        }
+    }
+}

@@ -9,6 +9,15 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
     private readonly Decompressor decompressor;
 
     public ZstdCodec(int level = 1)
+        : this(level, [])
+    {
+    }
+
+    /// <summary>
+    /// zstd with a dictionary (trained on a sample of the guest's own pages, <see cref="TrainDictionary"/>)
+    /// that both sides load once: small pages then find history to match against.
+    /// </summary>
+    public ZstdCodec(int level, ReadOnlySpan<byte> dictionary)
     {
         if (level < Compressor.MinCompressionLevel || level > Compressor.MaxCompressionLevel || level == 0)
         {
@@ -19,7 +28,17 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
         compressor = new Compressor(level);
         decompressor = new Decompressor();
         Name = $"zstd:{level}";
+        if (!dictionary.IsEmpty)
+        {
+            compressor.LoadDictionary(dictionary);
+            decompressor.LoadDictionary(dictionary);
+            Name = $"zstd-dict:{level}";
+        }
     }
+
+    /// <summary>Trains a zstd dictionary of at most <paramref name="capacity"/> bytes on sample pages.</summary>
+    public static byte[] TrainDictionary(IEnumerable<byte[]> samples, int capacity = 112 * 1024) =>
+        DictBuilder.TrainFromBuffer(samples, capacity);
 
     public string Name { get; }
 

@@ -14,7 +14,7 @@ namespace Mecom.Codecs.Selection;
 /// <item><term>0 zero</term><description>nothing: the page is all zero (1 byte in all).</description></item>
 /// <item><term>1 same-filled</term><description>the 64-bit fill value, little-endian (9 bytes).</description></item>
 /// <item><term>2 word-pattern</term><description>WKdm's output (<see cref="WkdmFormat"/>).</description></item>
-/// <item><term>3 general</term><description>the general codec's output (K4os LZ4 fast).</description></item>
+/// <item><term>3 general</term><description>the general codec's output (K4os LZ4 fast unless another is given).</description></item>
 /// </list>
 /// <para>Choice: zero and same-filled come from the vector detectors; otherwise WKdm's modelling pass
 /// gives its exact size, and WKdm is used when that is at most <see cref="WkdmMaxEighths"/>/8 of the page
@@ -38,17 +38,24 @@ public sealed class MecomCodec : IPageCodec
     public const int DefaultWkdmMaxEighths = 0;
 
     private readonly WkdmCodec wkdm = new();
-    private readonly Lz4Codec general = new();
+    private readonly IPageCodec general;
 
     public MecomCodec(int wkdmMaxEighths = DefaultWkdmMaxEighths)
+        : this(wkdmMaxEighths, new Lz4Codec())
     {
+    }
+
+    /// <summary>The selector with another general codec (e.g. zstd with a dictionary).</summary>
+    public MecomCodec(int wkdmMaxEighths, IPageCodec general)
+    {
+        this.general = general;
         if (wkdmMaxEighths is < 0 or > 8)
         {
             throw new ArgumentOutOfRangeException(nameof(wkdmMaxEighths), wkdmMaxEighths, "the WKdm threshold is 0..8 eighths of a page");
         }
 
         WkdmMaxEighths = wkdmMaxEighths;
-        Name = $"mecom:{wkdmMaxEighths}";
+        Name = general is Lz4Codec { Name: "lz4" } ? $"mecom:{wkdmMaxEighths}" : $"mecom:{wkdmMaxEighths}+{general.Name}";
     }
 
     public string Name { get; }
