@@ -37,7 +37,10 @@ public sealed class BatchDecompressor : IDisposable
         {
             int window = Math.Min(Workers, frames.Count - first);
             Parallel.For(0, window, options, slot => counts[slot] = Decode(frames[first + slot].Span, memory.Span, codecs[slot]));
-            pages += counts.AsSpan(0, window).ToArray().Sum();
+            for (int slot = 0; slot < window; slot++)
+            {
+                pages += counts[slot];
+            }
         }
 
         return pages;

@@ -20,8 +20,6 @@ namespace Mecom.Codecs.WordPattern;
 /// </remarks>
 internal static unsafe class WkdmClassifier
 {
-    private const uint SpareSlot = 16;
-
 
 
     /// <summary>Per-word tags (one byte each) of <paramref name="words"/>; scratch spans hold one entry per word.</summary>
@@ -40,11 +38,8 @@ internal static unsafe class WkdmClassifier
         }
 
         ComputeSlots(words, slots, tier);
-        uint* dict = stackalloc uint[17];
-        for (int e = 0; e < 17; e++)
-        {
-            dict[e] = WkdmFormat.DictionaryInitialValue;
-        }
+        uint* dict = stackalloc uint[WkdmFormat.SlotsWithSpare];
+        new Span<uint>(dict, WkdmFormat.SlotsWithSpare).Fill(WkdmFormat.DictionaryInitialValue);
 
         fixed (uint* w = words)
         fixed (uint* slot = slots)
@@ -96,7 +91,7 @@ internal static unsafe class WkdmClassifier
             {
                 Vector512<uint> w = Vector512.LoadUnsafe(ref src, i);
                 ((((w >> 10) ^ (w >> 14)) & Vector512.Create(0xFu))
-                 | (Vector512.Equals(w, Vector512<uint>.Zero) & Vector512.Create(SpareSlot))).StoreUnsafe(ref dst, i);
+                 | (Vector512.Equals(w, Vector512<uint>.Zero) & Vector512.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
             }
         }
 
@@ -106,7 +101,7 @@ internal static unsafe class WkdmClassifier
             {
                 Vector256<uint> w = Vector256.LoadUnsafe(ref src, i);
                 ((((w >> 10) ^ (w >> 14)) & Vector256.Create(0xFu))
-                 | (Vector256.Equals(w, Vector256<uint>.Zero) & Vector256.Create(SpareSlot))).StoreUnsafe(ref dst, i);
+                 | (Vector256.Equals(w, Vector256<uint>.Zero) & Vector256.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
             }
         }
 
@@ -114,7 +109,7 @@ internal static unsafe class WkdmClassifier
         {
             Vector128<uint> w = Vector128.LoadUnsafe(ref src, i);
             ((((w >> 10) ^ (w >> 14)) & Vector128.Create(0xFu))
-             | (Vector128.Equals(w, Vector128<uint>.Zero) & Vector128.Create(SpareSlot))).StoreUnsafe(ref dst, i);
+             | (Vector128.Equals(w, Vector128<uint>.Zero) & Vector128.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
         }
     }
 

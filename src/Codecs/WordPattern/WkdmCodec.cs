@@ -163,14 +163,10 @@ public sealed class WkdmCodec : IPageCodec
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe (int Miss, int Index, int Partial) RebuildVector(Span<uint> output)
     {
-        // Slot 16 is the spare that zero words read and write.
-        uint* dict = stackalloc uint[17];
+        uint* dict = stackalloc uint[WkdmFormat.SlotsWithSpare];
         uint* slots = stackalloc uint[16];
         uint* entryMasks = stackalloc uint[16];
-        for (int e = 0; e < 17; e++)
-        {
-            dict[e] = WkdmFormat.DictionaryInitialValue;
-        }
+        new Span<uint>(dict, WkdmFormat.SlotsWithSpare).Fill(WkdmFormat.DictionaryInitialValue);
 
         fixed (byte* tagStart = tags)
         fixed (byte* index = indices)
@@ -208,10 +204,7 @@ public sealed class WkdmCodec : IPageCodec
     private unsafe (int Miss, int Index, int Partial) RebuildScalar(Span<uint> output)
     {
         uint* dict = stackalloc uint[16];
-        for (int e = 0; e < 16; e++)
-        {
-            dict[e] = WkdmFormat.DictionaryInitialValue;
-        }
+        new Span<uint>(dict, 16).Fill(WkdmFormat.DictionaryInitialValue);
 
         fixed (ulong* select = SelectMasks)
         fixed (byte* tag = tags)

@@ -79,7 +79,7 @@ internal unsafe ref struct WkdmExpand
             Vector128<uint> entries = LaneShuffle.Shuffle(Vector128.Load(index), Unsafe.Add(ref bytes, indexMask)).AsUInt32();
             Vector128<uint> zero = Vector128.Equals(t, Vector128<uint>.Zero);
             // Lanes are disjoint: an index lane has no miss word (hash 0), a miss lane no index.
-            (hashes | entries | (zero & Vector128.Create(16u))).Store(slots + g);
+            (hashes | entries | (zero & Vector128.Create(WkdmFormat.SpareSlot))).Store(slots + g);
             (Vector128.Equals(t, Vector128.Create(WkdmFormat.TagExact))
              | (Vector128.Equals(t, Vector128.Create(WkdmFormat.TagPartial)) & Vector128.Create(~WkdmFormat.LowBitsMask))).Store(entryMasks + g);
 

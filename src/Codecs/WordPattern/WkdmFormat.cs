@@ -44,6 +44,15 @@ public static class WkdmFormat
     /// <summary>Dictionary entries start here; any non-zero value would do.</summary>
     public const uint DictionaryInitialValue = 1;
 
+    /// <summary>
+    /// The vector encoder and decoder give zero words a spare dictionary slot (16) so they need no branch;
+    /// their dictionaries have this many slots.
+    /// </summary>
+    internal const int SlotsWithSpare = 17;
+
+    /// <summary>The spare slot zero words read and write in the vector paths.</summary>
+    internal const uint SpareSlot = 16;
+
     public const int HeaderBytes = 12;
     public const int SingleValueBytes = 12;
     public const uint LowBitsMask = 0x3FF;
