@@ -1,3 +1,4 @@
+using Mecom.Codecs.Baseline;
 using Mecom.Codecs.General;
 using Mecom.Codecs.Native;
 using Mecom.Codecs.Selection;
@@ -12,7 +13,8 @@ namespace Mecom.Codecs;
 /// <param name="MinLevel">Lowest level accepted.</param>
 /// <param name="MaxLevel">Highest level accepted.</param>
 /// <param name="Unavailable">Why the codec cannot run here (a missing native library), or null.</param>
-public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable)
+/// <param name="InDefaultSet">False for the migration baselines (raw, zero) that <c>all</c> leaves out.</param>
+public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true)
 {
     public bool IsAvailable => Unavailable is null;
 
@@ -53,6 +55,10 @@ public static class CodecRegistry
             level => new NativeZstdCodec(level!.Value)),
         (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable),
             _ => new NativeLzoCodec()),
+        (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false),
+            _ => new ZeroOnlyCodec()),
+        (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false),
+            _ => new RawCodec()),
     ];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -67,7 +73,7 @@ public static class CodecRegistry
 
     /// <summary>The codecs <c>--codecs all</c> runs: every available one, at its default level.</summary>
     public static IReadOnlyList<CodecSpec> DefaultSet =>
-        All.Where(c => c.IsAvailable).Select(c => new CodecSpec(c, c.DefaultLevel)).ToArray();
+        All.Where(c => c.IsAvailable && c.InDefaultSet).Select(c => new CodecSpec(c, c.DefaultLevel)).ToArray();
 
     /// <summary>
     /// Parses <c>name</c> or <c>name:level</c>. Unknown names, bad levels and unavailable codecs throw

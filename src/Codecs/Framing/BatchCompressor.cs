@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using Mecom.Codecs.Hashing;
-
 namespace Mecom.Codecs.Framing;
 
 /// <summary>
@@ -11,25 +8,18 @@ namespace Mecom.Codecs.Framing;
 public sealed class BatchCompressor : IDisposable
 {
     private readonly IPageCodec[] codecs;
-    private readonly byte[][] frames;
-    private readonly int[] lengths;
+    private readonly FrameBuilder[] builders;
 
     /// <param name="batchPages">Pages per frame; 128 pages of 4 KiB is QEMU multifd's 512 KiB packet.</param>
     public BatchCompressor(CodecSpec codec, int pageSize = PageCodec.DefaultPageSize, int workers = 0, int batchPages = 128)
     {
         PageCodec.ValidatePageSize(pageSize);
-        if (batchPages < 1 || batchPages > 1 << 16)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchPages), batchPages, "batches hold 1..65536 pages");
-        }
-
         Workers = workers > 0 ? workers : Environment.ProcessorCount;
         BatchPages = batchPages;
         PageSize = pageSize;
         Codec = codec.ToString();
         codecs = Enumerable.Range(0, Workers).Select(_ => CodecRegistry.Create(codec)).ToArray();
-        frames = Enumerable.Range(0, Workers).Select(_ => new byte[BatchFrame.MaxBytes(Codec, pageSize, batchPages)]).ToArray();
-        lengths = new int[Workers];
+        builders = Enumerable.Range(0, Workers).Select(_ => new FrameBuilder(pageSize, batchPages)).ToArray();
     }
 
     public int Workers { get; }
@@ -46,69 +36,32 @@ public sealed class BatchCompressor : IDisposable
     /// </summary>
     public void Compress(ReadOnlyMemory<byte> memory, IReadOnlyList<long> indices, Action<ReadOnlyMemory<byte>> sink)
     {
-        if (memory.Length % PageSize != 0)
-        {
-            throw new ArgumentException($"memory of {memory.Length} bytes is not a whole number of {PageSize}-byte pages");
-        }
-
-        int batches = (indices.Count + BatchPages - 1) / BatchPages;
+        long[] order = indices as long[] ?? indices.ToArray();
+        int batches = (order.Length + BatchPages - 1) / BatchPages;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Workers };
         for (int first = 0; first < batches; first += Workers)
         {
             int window = Math.Min(Workers, batches - first);
             if (window == 1)
             {
-                lengths[0] = CompressBatch(0, memory.Span, indices, first * BatchPages);
+                Build(0, memory.Span, order, first);
             }
             else
             {
-                Parallel.For(0, window, options, slot =>
-                    lengths[slot] = CompressBatch(slot, memory.Span, indices, (first + slot) * BatchPages));
+                Parallel.For(0, window, options, slot => Build(slot, memory.Span, order, first + slot));
             }
 
             for (int slot = 0; slot < window; slot++)
             {
-                sink(frames[slot].AsMemory(0, lengths[slot]));
+                sink(builders[slot].Frame);
             }
         }
     }
 
-    private int CompressBatch(int slot, ReadOnlySpan<byte> memory, IReadOnlyList<long> indices, int start)
+    private void Build(int slot, ReadOnlySpan<byte> memory, long[] order, int batch)
     {
-        IPageCodec codec = codecs[slot];
-        Span<byte> frame = frames[slot];
-        int count = Math.Min(BatchPages, indices.Count - start);
-        int header = BatchFrame.HeaderBytes(Codec);
-        int at = header;
-        long pages = memory.Length / PageSize;
-        for (int i = 0; i < count; i++)
-        {
-            long index = indices[start + i];
-            if ((ulong)index >= (ulong)pages)
-            {
-                throw new ArgumentOutOfRangeException(nameof(indices), index, $"page index beyond the {pages}-page memory");
-            }
-
-            ReadOnlySpan<byte> page = memory.Slice((int)(index * PageSize), PageSize);
-            Span<byte> payload = frame.Slice(at + BatchFrame.RecordHeaderBytes, PageSize);
-            int length = codec.Compress(page, payload);
-            byte kind = BatchFrame.KindCompressed;
-            if (length == PageCodec.DidNotFit)
-            {
-                page.CopyTo(payload);
-                length = PageSize;
-                kind = BatchFrame.KindRaw;
-            }
-
-            BinaryPrimitives.WriteUInt64LittleEndian(frame[at..], (ulong)index);
-            frame[at + 8] = kind;
-            BinaryPrimitives.WriteUInt32LittleEndian(frame[(at + 9)..], (uint)length);
-            BinaryPrimitives.WriteUInt64LittleEndian(frame[(at + 13)..], PageHash.Of(page, index));
-            at += BatchFrame.RecordHeaderBytes + length;
-        }
-
-        BatchFrame.WriteHeader(frame, Codec, PageSize, count, at - header);
-        return at;
+        int start = batch * BatchPages;
+        builders[slot].Build(memory, order.AsSpan(start, Math.Min(BatchPages, order.Length - start)), codecs[slot]);
     }
 
     public void Dispose()

@@ -98,6 +98,17 @@ public sealed class BatchDecompressor : IDisposable
                     }
 
                     break;
+                case BatchFrame.KindDelta when length < pageSize:
+                    try
+                    {
+                        Delta.XbzrleDelta.Decode(payload, target);
+                    }
+                    catch (CorruptPageException e)
+                    {
+                        throw new CorruptPageException("xbzrle", $"page {index}: {e.Message}", e);
+                    }
+
+                    break;
                 default:
                     throw new FrameFormatException(at + 8, $"page {index}: kind {kind} with length {length} is not a valid record");
             }

@@ -12,11 +12,13 @@ namespace Mecom.Codecs.Framing;
 /// <code>
 /// header:  magic "MCBF" (4) | version u16 = 1 | name length u8 | codec name (ASCII, canonical, e.g. "mecom:0")
 ///          | page size u32 | page count u32 | record bytes u32 (everything after the header)
-/// record:  page index u64 | kind u8 (0 raw, 1 compressed by the frame's codec) | length u32
+/// record:  page index u64 | kind u8 (0 raw, 1 compressed by the frame's codec, 2 XBZRLE delta) | length u32
 ///          | XXH3-64 of the original page seeded by its index (u64, <see cref="PageHash.Of(ReadOnlySpan{byte}, long)"/>)
 ///          | payload (length bytes)
 /// </code>
-/// A raw record's length is the page size. The reader checks every length against what remains before
+/// A raw record's length is the page size. A delta record (<see cref="Delta.XbzrleDelta"/>) is applied to
+/// the target's current copy of the page, which is the version sent before: frames touching the same page
+/// must be decoded in the order they were sent. The reader checks every length against what remains before
 /// using it, the page index against the target memory, and every decoded page against its hash, so a
 /// truncated, bit-flipped or forged frame fails with <see cref="FrameFormatException"/>,
 /// <see cref="CorruptPageException"/> or <see cref="PageMismatchException"/> naming the page, and never
@@ -29,6 +31,7 @@ public static class BatchFrame
     public const int RecordHeaderBytes = 8 + 1 + 4 + 8;
     public const byte KindRaw = 0;
     public const byte KindCompressed = 1;
+    public const byte KindDelta = 2;
 
     /// <summary>Largest frame a writer produces for <paramref name="pages"/> pages: every page raw.</summary>
     public static int MaxBytes(string codec, int pageSize, int pages) =>

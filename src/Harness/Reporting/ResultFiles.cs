@@ -98,7 +98,7 @@ public static class ResultFiles
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static void Write(string path, string text)
+    internal static void Write(string path, string text)
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)

@@ -1,0 +1,185 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Mecom.Codecs.Delta;
+using Mecom.Codecs.Hashing;
+using Mecom.Codecs.Selection;
+
+namespace Mecom.Codecs.Framing;
+
+/// <summary>What one built frame holds, by how each page went.</summary>
+public struct FrameStats
+{
+    public int Pages;
+    public int Raw;
+    public int Compressed;
+    public int Delta;
+
+    /// <summary>Pages per <see cref="MecomCodec"/> tag (zero, same-filled, word-pattern, general) when the codec is the selector.</summary>
+    public int MecomZero, MecomSame, MecomWord, MecomGeneral;
+
+    /// <summary>Stopwatch ticks spent copying, compressing and hashing.</summary>
+    public long Ticks;
+
+    public void Add(in FrameStats other)
+    {
+        Pages += other.Pages;
+        Raw += other.Raw;
+        Compressed += other.Compressed;
+        Delta += other.Delta;
+        MecomZero += other.MecomZero;
+        MecomSame += other.MecomSame;
+        MecomWord += other.MecomWord;
+        MecomGeneral += other.MecomGeneral;
+        Ticks += other.Ticks;
+    }
+}
+
+/// <summary>
+/// Builds one batch frame (<see cref="BatchFrame"/>) at a time into a buffer it owns and reuses: the unit
+/// of work of one compressing thread. Each page is first copied out of the memory, so a guest writing a
+/// page while it is being sent cannot make the hash disagree with the payload (the write leaves the page
+/// dirty, and it is sent again). Nothing is allocated per page or per frame.
+/// </summary>
+public sealed class FrameBuilder
+{
+    /// <summary>Longest codec name a frame header can carry.</summary>
+    public const int MaxCodecName = 255;
+
+    private readonly byte[] frame;
+    private readonly byte[] copies;
+    private readonly byte[] scratch;
+
+    public FrameBuilder(int pageSize, int batchPages)
+    {
+        PageCodec.ValidatePageSize(pageSize);
+        if (batchPages is < 1 or > 1 << 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchPages), batchPages, "batches hold 1..65536 pages");
+        }
+
+        PageSize = pageSize;
+        BatchPages = batchPages;
+        frame = new byte[BatchFrame.HeaderBytes(new string('x', MaxCodecName)) + batchPages * (BatchFrame.RecordHeaderBytes + pageSize)];
+        copies = new byte[batchPages * pageSize];
+        scratch = new byte[pageSize];
+    }
+
+    public int PageSize { get; }
+
+    public int BatchPages { get; }
+
+    /// <summary>The last frame built; valid until the next <see cref="Build"/>.</summary>
+    public ReadOnlyMemory<byte> Frame { get; private set; }
+
+    /// <summary>
+    /// Builds a frame of the pages of <paramref name="memory"/> named by <paramref name="indices"/> (at most
+    /// <see cref="BatchPages"/>), in that order. With a <paramref name="cache"/>, a page whose previous
+    /// version is cached goes as an XBZRLE delta when that beats <paramref name="codec"/>, and every page
+    /// sent is put in the cache; the cache is locked while used, so builders on several threads may share it.
+    /// </summary>
+    public FrameStats Build(ReadOnlySpan<byte> memory, ReadOnlySpan<long> indices, IPageCodec codec, PageCache? cache = null)
+    {
+        if (indices.Length > BatchPages)
+        {
+            throw new ArgumentException($"{indices.Length} pages do not fit a batch of {BatchPages}");
+        }
+
+        if (memory.Length % PageSize != 0)
+        {
+            throw new ArgumentException($"memory of {memory.Length} bytes is not a whole number of {PageSize}-byte pages");
+        }
+
+        if (codec.Name.Length > MaxCodecName)
+        {
+            throw new ArgumentException($"codec name '{codec.Name}' is longer than {MaxCodecName} characters");
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        var stats = new FrameStats { Pages = indices.Length };
+        bool isMecom = codec is MecomCodec;
+        Span<byte> output = frame;
+        int header = BatchFrame.HeaderBytes(codec.Name);
+        int at = header;
+        long pages = memory.Length / PageSize;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            long index = indices[i];
+            if ((ulong)index >= (ulong)pages)
+            {
+                throw new ArgumentOutOfRangeException(nameof(indices), index, $"page index beyond the {pages}-page memory");
+            }
+
+            Span<byte> page = copies.AsSpan(i * PageSize, PageSize);
+            memory.Slice((int)(index * PageSize), PageSize).CopyTo(page);
+            Span<byte> payload = output.Slice(at + BatchFrame.RecordHeaderBytes, PageSize);
+            int length = codec.Compress(page, payload);
+            byte kind = BatchFrame.KindCompressed;
+            if (length == PageCodec.DidNotFit)
+            {
+                length = PageSize;
+                kind = BatchFrame.KindRaw;
+            }
+
+            if (cache is not null)
+            {
+                lock (cache)
+                {
+                    if (cache.TryGet(index, out ReadOnlySpan<byte> previous))
+                    {
+                        // Only a delta shorter than the normal record is worth the target's trouble.
+                        int delta = XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)));
+                        if (delta != PageCodec.DidNotFit)
+                        {
+                            scratch.AsSpan(0, delta).CopyTo(payload);
+                            length = delta;
+                            kind = BatchFrame.KindDelta;
+                        }
+                    }
+
+                    cache.Put(index, page);
+                }
+            }
+
+            switch (kind)
+            {
+                case BatchFrame.KindRaw:
+                    page.CopyTo(payload);
+                    stats.Raw++;
+                    break;
+                case BatchFrame.KindDelta:
+                    stats.Delta++;
+                    break;
+                default:
+                    stats.Compressed++;
+                    if (isMecom)
+                    {
+                        CountTag(ref stats, payload[0]);
+                    }
+
+                    break;
+            }
+
+            BinaryPrimitives.WriteUInt64LittleEndian(output[at..], (ulong)index);
+            output[at + 8] = kind;
+            BinaryPrimitives.WriteUInt32LittleEndian(output[(at + 9)..], (uint)length);
+            BinaryPrimitives.WriteUInt64LittleEndian(output[(at + 13)..], PageHash.Of(page, index));
+            at += BatchFrame.RecordHeaderBytes + length;
+        }
+
+        BatchFrame.WriteHeader(output, codec.Name, PageSize, indices.Length, at - header);
+        Frame = frame.AsMemory(0, at);
+        stats.Ticks = Stopwatch.GetTimestamp() - start;
+        return stats;
+    }
+
+    private static void CountTag(ref FrameStats stats, byte tag)
+    {
+        switch (tag)
+        {
+            case MecomCodec.TagZero: stats.MecomZero++; break;
+            case MecomCodec.TagSameFilled: stats.MecomSame++; break;
+            case MecomCodec.TagWordPattern: stats.MecomWord++; break;
+            default: stats.MecomGeneral++; break;
+        }
+    }
+}

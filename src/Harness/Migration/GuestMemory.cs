@@ -1,0 +1,71 @@
+using System.Numerics;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// The source's guest: its memory and the dirty bitmap its writes set and each round harvests. A write
+/// copies the page first and sets its bit after, so a round that read a half-written page has the bit set
+/// again and sends the page once more; the bitmap is the only thing shared with the migration.
+/// </summary>
+public sealed class GuestMemory
+{
+    private readonly ulong[] dirty;
+
+    public GuestMemory(byte[] memory, int pageSize)
+    {
+        if (memory.Length % pageSize != 0)
+        {
+            throw new ArgumentException($"memory of {memory.Length} bytes is not a whole number of {pageSize}-byte pages");
+        }
+
+        Memory = memory;
+        PageSize = pageSize;
+        Pages = memory.Length / pageSize;
+        dirty = new ulong[(Pages + 63) / 64];
+    }
+
+    public byte[] Memory { get; }
+
+    public int PageSize { get; }
+
+    public long Pages { get; }
+
+    /// <summary>Pages written since the start.</summary>
+    public long Writes => Interlocked.Read(ref writes);
+
+    private long writes;
+
+    public void Write(long page, ReadOnlySpan<byte> contents)
+    {
+        contents.CopyTo(Memory.AsSpan((int)(page * PageSize), PageSize));
+        Interlocked.Or(ref dirty[page >> 6], 1UL << (int)(page & 63));
+        Interlocked.Increment(ref writes);
+    }
+
+    public long CountDirty()
+    {
+        long count = 0;
+        for (int i = 0; i < dirty.Length; i++)
+        {
+            count += BitOperations.PopCount(Volatile.Read(ref dirty[i]));
+        }
+
+        return count;
+    }
+
+    public long[] Harvest()
+    {
+        var pages = new List<long>();
+        for (int i = 0; i < dirty.Length; i++)
+        {
+            ulong word = Interlocked.Exchange(ref dirty[i], 0);
+            while (word != 0)
+            {
+                pages.Add(i * 64L + BitOperations.TrailingZeroCount(word));
+                word &= word - 1;
+            }
+        }
+
+        return pages.ToArray();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// The sending side of an emulated link: a token bucket that lets bytes onto the connection at the
+/// configured rate (a burst of at most <see cref="BurstSeconds"/> ahead of schedule), and an optional
+/// one-way latency (a delay line: each chunk is written to the socket that much after it left the bucket).
+/// Counts every byte it carries.
+/// </summary>
+public sealed class LinkEmulator : IDisposable
+{
+    /// <summary>How far ahead of its schedule the bucket lets a sender get: 2 ms of traffic.</summary>
+    public const double BurstSeconds = 0.002;
+
+    private readonly Stream inner;
+    private readonly double bytesPerSecond;
+    private readonly double latencySeconds;
+    private readonly int chunk;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly BlockingCollection<(byte[] Buffer, int Length, double Due)>? delayLine;
+    private readonly Thread? deliverer;
+    private double finish;
+    private int pending;
+    private Exception? deliveryFailure;
+
+    public LinkEmulator(Stream inner, double bitsPerSecond, double latencyMs = 0)
+    {
+        this.inner = inner;
+        bytesPerSecond = bitsPerSecond / 8;
+        latencySeconds = latencyMs / 1000;
+        // About a millisecond of traffic per chunk, so pacing is smooth at 100 Mbit/s and cheap at 10 Gbit/s.
+        chunk = (int)Math.Clamp(bytesPerSecond / 1000, 1500, 256 * 1024);
+        if (latencySeconds > 0)
+        {
+            delayLine = new BlockingCollection<(byte[], int, double)>();
+            deliverer = new Thread(Deliver) { IsBackground = true, Name = "link delay line" };
+            deliverer.Start();
+        }
+    }
+
+    public long BytesSent { get; private set; }
+
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            int n = Math.Min(chunk, data.Length);
+            double now = clock.Elapsed.TotalSeconds;
+            finish = Math.Max(finish, now) + n / bytesPerSecond;
+            double wait = finish - BurstSeconds - now;
+            if (wait > 0)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(wait));
+            }
+
+            if (delayLine is null)
+            {
+                inner.Write(data[..n]);
+            }
+            else
+            {
+                if (deliveryFailure is not null)
+                {
+                    throw new IOException($"the link failed: {deliveryFailure.Message}", deliveryFailure);
+                }
+
+                byte[] copy = ArrayPool<byte>.Shared.Rent(n);
+                data[..n].CopyTo(copy);
+                Interlocked.Increment(ref pending);
+                delayLine.Add((copy, n, finish + latencySeconds));
+            }
+
+            BytesSent += n;
+            data = data[n..];
+        }
+    }
+
+    /// <summary>Returns once everything written has reached the socket.</summary>
+    public void Flush()
+    {
+        if (delayLine is not null)
+        {
+            while (Volatile.Read(ref pending) > 0 && deliveryFailure is null)
+            {
+                Thread.Sleep(1);
+            }
+
+            if (deliveryFailure is not null)
+            {
+                throw new IOException($"the link failed: {deliveryFailure.Message}", deliveryFailure);
+            }
+        }
+
+        inner.Flush();
+    }
+
+    private void Deliver()
+    {
+        try
+        {
+            foreach (var (buffer, length, due) in delayLine!.GetConsumingEnumerable())
+            {
+                double wait = due - clock.Elapsed.TotalSeconds;
+                if (wait > 0)
+                {
+                    Thread.Sleep(TimeSpan.FromSeconds(wait));
+                }
+
+                inner.Write(buffer, 0, length);
+                ArrayPool<byte>.Shared.Return(buffer);
+                Interlocked.Decrement(ref pending);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            deliveryFailure = e;
+        }
+    }
+
+    public void Dispose()
+    {
+        delayLine?.CompleteAdding();
+        deliverer?.Join();
+        delayLine?.Dispose();
+    }
+}

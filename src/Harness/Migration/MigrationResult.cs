@@ -1,0 +1,99 @@
+using System.Text.Json.Serialization;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>One round of a finished run, as the JSON <c>perRound</c> list holds it.</summary>
+public sealed record RoundReport(int Round, long Pages, long Bytes, double StartMs, double DurationMs, long DirtyAfter, double DirtyRatePagesPerSec, bool StopAndCopy)
+{
+    public static RoundReport From(RoundRecord r) =>
+        new(r.Round, r.Pages, r.WireBytes, Math.Round(r.StartMs, 3), Math.Round(r.DurationMs, 3), r.DirtyAfter, Math.Round(r.DirtyRate, 1), r.StopAndCopy);
+}
+
+/// <summary>One migration run: a strategy at a bandwidth on one guest. The JSON <c>runs</c> list holds these.</summary>
+public sealed record MigrationRun
+{
+    public required string Corpus { get; init; }
+
+    public required string Strategy { get; init; }
+
+    public required double BandwidthBps { get; init; }
+
+    public string Bandwidth => Migration.Bandwidth.Format(BandwidthBps);
+
+    public double LatencyMs { get; init; }
+
+    /// <summary>"emulated" (real connection, real time) or "simulated" (virtual time).</summary>
+    public required string Mode { get; init; }
+
+    public required string StopRule { get; init; }
+
+    public required string StopReason { get; init; }
+
+    public required string Workload { get; init; }
+
+    public long GuestPages { get; init; }
+
+    public int PageSize { get; init; }
+
+    public required double DowntimeMs { get; init; }
+
+    public required double TotalTimeMs { get; init; }
+
+    /// <summary>Every byte on the wire, message and frame headers included.</summary>
+    public required long BytesSent { get; init; }
+
+    public long PagesSent { get; init; }
+
+    /// <summary>Rounds including stop-and-copy.</summary>
+    public int Rounds { get; init; }
+
+    public required bool Exact { get; init; }
+
+    /// <summary>Pages the guest wrote per second while pre-copy ran.</summary>
+    public double DirtyRatePagesPerSec { get; init; }
+
+    public double CompressCpuSeconds { get; init; }
+
+    public double DecompressCpuSeconds { get; init; }
+
+    public IReadOnlyDictionary<string, long> PageCounts { get; init; } = new Dictionary<string, long>();
+
+    public IReadOnlyList<RoundReport> PerRound { get; init; } = [];
+
+    /// <summary>Reductions against the <c>raw</c> run of the same corpus and bandwidth (0.3 = 30% less), when there is one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Reduction? VsRaw { get; init; }
+
+    /// <summary>Why the run failed, when it did.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+}
+
+public sealed record Reduction(double Downtime, double TotalTime, double Data);
+
+/// <summary>The file <c>mecom migrate --json</c> writes.</summary>
+public sealed record MigrationReport
+{
+    public int Schema { get; init; } = 1;
+
+    public required Measure.MachineInfo Machine { get; init; }
+
+    public required string Commit { get; init; }
+
+    public required DateTimeOffset Date { get; init; }
+
+    public required IReadOnlyList<MigrationRun> Runs { get; init; }
+
+    /// <summary>Fills <see cref="MigrationRun.VsRaw"/> from the raw run of the same corpus, bandwidth and mode.</summary>
+    public static IReadOnlyList<MigrationRun> WithReductions(IReadOnlyList<MigrationRun> runs) => runs.Select(r =>
+    {
+        MigrationRun? raw = runs.FirstOrDefault(b => b.Strategy == "raw" && b.Corpus == r.Corpus && b.BandwidthBps == r.BandwidthBps && b.Mode == r.Mode && b.Error is null);
+        return raw is null || r.Error is not null ? r : r with
+        {
+            VsRaw = new Reduction(
+                Math.Round(1 - r.DowntimeMs / raw.DowntimeMs, 4),
+                Math.Round(1 - r.TotalTimeMs / raw.TotalTimeMs, 4),
+                Math.Round(1 - (double)r.BytesSent / raw.BytesSent, 4)),
+        };
+    }).ToArray();
+}

@@ -1,0 +1,272 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Hashing;
+using Mecom.Codecs;
+using Mecom.Codecs.Framing;
+using Mecom.Codecs.Hashing;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>What one migration session left on the target.</summary>
+/// <param name="PagesApplied">Pages decoded and verified.</param>
+/// <param name="DecodeSeconds">Time the decoding threads spent on frames.</param>
+/// <param name="Exact">The source's final memory hash equals the target's.</param>
+/// <param name="Memory">The target's memory (the in-process emulator compares it byte for byte).</param>
+/// <param name="Error">Why the session ended early, or null.</param>
+public sealed record TargetReport(long PagesApplied, double DecodeSeconds, bool Exact, byte[]? Memory, string? Error);
+
+/// <summary>Bounds a target keeps whatever a peer claims.</summary>
+public sealed record TargetLimits
+{
+    /// <summary>Largest guest a session may announce (one array: at most 2 GiB).</summary>
+    public long MaxMemoryBytes { get; init; } = Array.MaxLength;
+
+    public int MaxBatchPages { get; init; } = 65536;
+}
+
+/// <summary>
+/// The receiving host: reads the session's messages, decodes frames on its own worker threads into its
+/// memory, verifies every page against its source hash, and answers when every page is in. Frames of one
+/// round are decoded in any order; a round's end is a barrier, so a page re-sent (or sent as a delta) in
+/// a later round is applied after its earlier version.
+/// </summary>
+public sealed class MigrationTarget(int workers, TargetLimits? limits = null)
+{
+    private readonly TargetLimits limits = limits ?? new TargetLimits();
+
+    public int Workers { get; } = workers > 0 ? workers : Environment.ProcessorCount;
+
+    /// <summary>Serves one migration session on <paramref name="stream"/>; protocol errors end it with an Error message.</summary>
+    public TargetReport Serve(Stream stream)
+    {
+        Session? session = null;
+        try
+        {
+            session = Hello(stream);
+            return session.Run();
+        }
+        catch (Exception e) when (e is WireException or FrameFormatException or CorruptPageException or PageMismatchException or IOException or InvalidDataException)
+        {
+            TrySendError(stream, e.Message);
+            return new TargetReport(session?.Applied ?? 0, session?.DecodeSeconds ?? 0, false, session?.Memory, e.Message);
+        }
+        finally
+        {
+            session?.Dispose();
+        }
+    }
+
+    private Session Hello(Stream stream)
+    {
+        if (!Wire.TryRead(stream, Wire.HelloBytes, out byte type, out byte[] buffer, out int length))
+        {
+            throw new WireException("the peer closed the connection before saying hello");
+        }
+
+        try
+        {
+            if (type != Wire.Hello || length != Wire.HelloBytes)
+            {
+                throw new WireException($"expected a hello of {Wire.HelloBytes} bytes, got message type 0x{type:x2} of {length} bytes");
+            }
+
+            ReadOnlySpan<byte> p = buffer.AsSpan(0, length);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(p) != Wire.HelloMagic)
+            {
+                throw new WireException("bad hello magic: the peer is not a mecom migration source");
+            }
+
+            ushort version = BinaryPrimitives.ReadUInt16LittleEndian(p[4..]);
+            if (version != Wire.Version)
+            {
+                throw new WireException($"protocol version {version} is not supported (this target speaks {Wire.Version})");
+            }
+
+            uint pageSize = BinaryPrimitives.ReadUInt32LittleEndian(p[6..]);
+            ulong pages = BinaryPrimitives.ReadUInt64LittleEndian(p[10..]);
+            uint batchPages = BinaryPrimitives.ReadUInt32LittleEndian(p[18..]);
+            uint replyDelayUs = BinaryPrimitives.ReadUInt32LittleEndian(p[22..]);
+            if (pageSize is < 1024 or > PageCodec.MaxPageSize || (pageSize & (pageSize - 1)) != 0)
+            {
+                throw new WireException($"page size {pageSize} is not a power of two between 1024 and {PageCodec.MaxPageSize}");
+            }
+
+            if (pages == 0 || pages > (ulong)(limits.MaxMemoryBytes / pageSize))
+            {
+                throw new WireException($"a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
+            }
+
+            if (batchPages is 0 || batchPages > limits.MaxBatchPages)
+            {
+                throw new WireException($"batches of {batchPages} pages are outside 1..{limits.MaxBatchPages}");
+            }
+
+            return new Session(stream, (int)pageSize, (long)pages, (int)batchPages, replyDelayUs / 1000.0, Workers);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void TrySendError(Stream stream, string message)
+    {
+        try
+        {
+            Wire.WriteError(stream, message);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+        {
+            // The peer is gone; the report carries the reason.
+        }
+    }
+
+    private sealed class Session : IDisposable
+    {
+        private readonly Stream stream;
+        private readonly int pageSize;
+        private readonly int maxFrame;
+        private readonly double replyDelayMs;
+        private readonly BlockingCollection<(byte[] Buffer, int Length)> queue;
+        private readonly Thread[] threads;
+        private long pending;
+        private long applied;
+        private long decodeTicks;
+        private Exception? failure;
+
+        public Session(Stream stream, int pageSize, long pages, int batchPages, double replyDelayMs, int workers)
+        {
+            this.stream = stream;
+            this.pageSize = pageSize;
+            this.replyDelayMs = replyDelayMs;
+            maxFrame = BatchFrame.MaxBytes(new string('x', FrameBuilder.MaxCodecName), pageSize, batchPages);
+            Memory = new byte[pages * pageSize];
+            queue = new BlockingCollection<(byte[], int)>(boundedCapacity: 2 * workers);
+            threads = Enumerable.Range(0, workers).Select(i => new Thread(Decode) { IsBackground = true, Name = $"target decoder {i}" }).ToArray();
+            foreach (Thread t in threads)
+            {
+                t.Start();
+            }
+        }
+
+        public byte[] Memory { get; }
+
+        public long Applied => Interlocked.Read(ref applied);
+
+        public double DecodeSeconds => (double)Interlocked.Read(ref decodeTicks) / Stopwatch.Frequency;
+
+        public TargetReport Run()
+        {
+            while (true)
+            {
+                if (!Wire.TryRead(stream, maxFrame, out byte type, out byte[] buffer, out int length))
+                {
+                    throw new WireException("the source closed the connection before the migration finished");
+                }
+
+                ThrowIfFailed();
+                switch (type)
+                {
+                    case Wire.Frame:
+                        Interlocked.Increment(ref pending);
+                        queue.Add((buffer, length));
+                        continue;
+                    case Wire.RoundEnd:
+                        Drain();
+                        break;
+                    case Wire.Finish:
+                        Drain();
+                        ReplyAfterLinkDelay(Wire.Done, Done());
+                        break;
+                    case Wire.Check when length == 16:
+                        bool exact = XxHash128.Hash(Memory).AsSpan().SequenceEqual(buffer.AsSpan(0, 16));
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        Wire.Write(stream, Wire.Verdict, [(byte)(exact ? 1 : 0)]);
+                        return new TargetReport(Applied, DecodeSeconds, exact, Memory, exact ? null : "the target's memory differs from the source's");
+                    default:
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        throw new WireException($"unexpected message type 0x{type:x2} ({length} bytes) during a migration");
+                }
+
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        private byte[] Done()
+        {
+            byte[] done = new byte[16];
+            BinaryPrimitives.WriteInt64LittleEndian(done, Applied);
+            BinaryPrimitives.WriteInt64LittleEndian(done.AsSpan(8), (long)(DecodeSeconds * 1e9));
+            return done;
+        }
+
+        private void ReplyAfterLinkDelay(byte type, byte[] payload)
+        {
+            if (replyDelayMs > 0)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(replyDelayMs));
+            }
+
+            Wire.Write(stream, type, payload);
+        }
+
+        private void Drain()
+        {
+            var spin = new SpinWait();
+            while (Interlocked.Read(ref pending) > 0 && failure is null)
+            {
+                spin.SpinOnce();
+            }
+
+            ThrowIfFailed();
+        }
+
+        private void ThrowIfFailed()
+        {
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+
+        private void Decode()
+        {
+            using var decoder = new BatchDecompressor(1);
+            foreach (var (buffer, length) in queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    if (failure is null)
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        int pages = decoder.Decompress(buffer.AsSpan(0, length), Memory);
+                        Interlocked.Add(ref decodeTicks, Stopwatch.GetTimestamp() - t0);
+                        Interlocked.Add(ref applied, pages);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    Interlocked.Decrement(ref pending);
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            queue.CompleteAdding();
+            foreach (Thread t in threads)
+            {
+                t.Join();
+            }
+
+            queue.Dispose();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using Mecom.Codecs;
+using Mecom.Codecs.Delta;
+using Mecom.Codecs.Framing;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// The source's compressing pipeline: worker threads build batch frames ahead of the link, the calling
+/// thread puts them on the link in order. Each worker's kit (frame builders and codec instances) is
+/// reused from batch to batch and round to round; a few spare kits let compression run ahead of the
+/// link by a couple of batches.
+/// </summary>
+public sealed class SourceSender : IDisposable
+{
+    private readonly BlockingCollection<Kit> kits = new();
+    private readonly Strategy strategy;
+    private readonly PageCache? cache;
+    private readonly AdaptiveSelector? selector;
+    private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
+
+    public SourceSender(Strategy strategy, int pageSize, long guestPages, int batchPages, int workers, double deltaCachePercent, AdaptiveSelector? selector)
+    {
+        this.strategy = strategy;
+        this.selector = selector;
+        PageSize = pageSize;
+        BatchPages = batchPages;
+        Workers = workers;
+        cache = strategy.Delta ? PageCache.ForGuest(guestPages, deltaCachePercent, pageSize) : null;
+        for (int i = 0; i < workers + 2; i++)
+        {
+            kits.Add(new Kit(
+                new FrameBuilder(pageSize, batchPages),
+                selector is null ? null : new FrameBuilder(pageSize, batchPages),
+                strategy.Codecs.Select(CodecRegistry.Create).ToArray()));
+        }
+    }
+
+    public int PageSize { get; }
+
+    public int BatchPages { get; }
+
+    public int Workers { get; }
+
+    /// <summary>Everything sent so far, by how pages went.</summary>
+    public FrameStats Totals;
+
+    /// <summary>Pages per encoding: codec names, <c>raw</c>, <c>delta</c>, and the selector's classes.</summary>
+    public IReadOnlyDictionary<string, long> PageCounts => pageCounts;
+
+    /// <summary>Compresses <paramref name="pages"/> of <paramref name="memory"/> and writes each frame with <paramref name="write"/>, in order.</summary>
+    public void Send(byte[] memory, long[] pages, Action<ReadOnlyMemory<byte>> write)
+    {
+        int batches = (pages.Length + BatchPages - 1) / BatchPages;
+        if (batches == 0)
+        {
+            return;
+        }
+
+        var ready = new TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[batches];
+        for (int b = 0; b < batches; b++)
+        {
+            ready[b] = new TaskCompletionSource<(Kit, FrameStats, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        int next = -1;
+        var cancel = new CancellationTokenSource();
+        Task[] workers = Enumerable.Range(0, Math.Min(Workers, batches)).Select(_ => Task.Factory.StartNew(() =>
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                if (!kits.TryTake(out Kit? kit, 20))
+                {
+                    continue;
+                }
+
+                int b = Interlocked.Increment(ref next);
+                if (b >= batches || cancel.IsCancellationRequested)
+                {
+                    kits.Add(kit);
+                    return;
+                }
+
+                try
+                {
+                    ReadOnlySpan<long> indices = pages.AsSpan(b * BatchPages, Math.Min(BatchPages, pages.Length - b * BatchPages));
+                    ready[b].SetResult(Build(kit, memory, indices, b));
+                }
+                catch (Exception e)
+                {
+                    kits.Add(kit);
+                    ready[b].SetException(e);
+                    return;
+                }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        int sent = 0;
+        try
+        {
+            for (int b = 0; b < batches; b++, sent++)
+            {
+                var (kit, stats, codec) = ready[b].Task.GetAwaiter().GetResult();
+                try
+                {
+                    write(kit.Builder.Frame);
+                    Account(stats, codec);
+                }
+                finally
+                {
+                    kits.Add(kit);
+                }
+            }
+        }
+        catch
+        {
+            // Stop the workers, then take back the kits of batches built but never sent.
+            cancel.Cancel();
+            Task.WaitAll(workers.Select(w => w.ContinueWith(_ => { })).ToArray());
+            for (int b = sent + 1; b < batches; b++)
+            {
+                if (ready[b].Task.IsCompletedSuccessfully)
+                {
+                    kits.Add(ready[b].Task.Result.Kit);
+                }
+            }
+
+            throw;
+        }
+        finally
+        {
+            Task.WaitAll(workers.Select(w => w.ContinueWith(_ => { })).ToArray());
+            cancel.Dispose();
+        }
+    }
+
+    private (Kit, FrameStats, string) Build(Kit kit, byte[] memory, ReadOnlySpan<long> indices, int batch)
+    {
+        int k = selector?.Choose() ?? 0;
+        IPageCodec codec = kit.Codecs[k];
+        FrameStats stats = kit.Builder.Build(memory, indices, codec, cache);
+        if (selector is not null)
+        {
+            selector.Observe(k, stats.Pages, stats.Ticks, kit.Builder.Frame.Length - BatchFrame.HeaderBytes(codec.Name));
+            int probe = selector.Explore(batch, k);
+            if (probe >= 0)
+            {
+                FrameStats other = kit.Probe!.Build(memory, indices, kit.Codecs[probe]);
+                selector.Observe(probe, other.Pages, other.Ticks, kit.Probe.Frame.Length - BatchFrame.HeaderBytes(kit.Codecs[probe].Name));
+                stats.Ticks += other.Ticks; // the probe's CPU is the selector's cost
+            }
+        }
+
+        return (kit, stats, codec.Name);
+    }
+
+    private void Account(in FrameStats stats, string codec)
+    {
+        Totals.Add(stats);
+        Add("raw", stats.Raw);
+        Add("delta", stats.Delta);
+        if (stats.MecomZero + stats.MecomSame + stats.MecomWord + stats.MecomGeneral > 0)
+        {
+            Add("mecom/zero", stats.MecomZero);
+            Add("mecom/same-filled", stats.MecomSame);
+            Add("mecom/wkdm", stats.MecomWord);
+            Add("mecom/general", stats.MecomGeneral);
+        }
+        else
+        {
+            Add(codec, stats.Compressed);
+        }
+    }
+
+    private void Add(string key, long pages)
+    {
+        if (pages > 0)
+        {
+            pageCounts[key] = pageCounts.GetValueOrDefault(key) + pages;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (Kit kit in kits)
+        {
+            foreach (IPageCodec codec in kit.Codecs)
+            {
+                (codec as IDisposable)?.Dispose();
+            }
+        }
+
+        kits.Dispose();
+    }
+
+    private sealed record Kit(FrameBuilder Builder, FrameBuilder? Probe, IPageCodec[] Codecs);
+}

@@ -1,0 +1,57 @@
+using Mecom.Codecs;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// How the source encodes pages: one codec for every batch (optionally with XBZRLE deltas for re-sent
+/// pages), or <c>adaptive</c>, which picks a codec per batch from what the link and the CPUs allow.
+/// </summary>
+/// <param name="Name">The canonical name, as reports show it.</param>
+/// <param name="Codecs">The codec, or the adaptive selector's candidates.</param>
+/// <param name="Delta">Re-sent pages go as deltas against an old-page cache when that is smaller.</param>
+/// <param name="Adaptive">Pick per batch (<see cref="AdaptiveSelector"/>).</param>
+public sealed record Strategy(string Name, IReadOnlyList<CodecSpec> Codecs, bool Delta, bool Adaptive)
+{
+    public const string Forms = "raw, zero, lz4, zstd:1, mecom, mecom+delta, adaptive, or any codec of 'mecom codecs' (name[:level][+delta])";
+
+    /// <summary>The adaptive selector's candidates: from free (zero pages only) to small (zstd).</summary>
+    public static readonly string[] AdaptiveCandidates = ["zero", "lz4", "mecom", "zstd:1"];
+
+    public static Strategy Parse(string text)
+    {
+        string name = text.Trim().ToLowerInvariant();
+        if (name == "adaptive")
+        {
+            return new Strategy("adaptive", AdaptiveCandidates.Select(CodecRegistry.Parse).ToArray(), Delta: false, Adaptive: true);
+        }
+
+        bool delta = name.EndsWith("+delta", StringComparison.Ordinal);
+        string codec = delta ? name[..^"+delta".Length] : name;
+        CodecSpec spec;
+        try
+        {
+            spec = CodecRegistry.Parse(codec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"unknown strategy '{text}': {e.Message}; strategies: {Forms}");
+        }
+
+        // The short names users type stay the names reports show (mecom, not mecom:0).
+        string shown = codec.Contains(':', StringComparison.Ordinal) || spec.Level is null ? spec.ToString() : spec.Info.Name;
+        return new Strategy(delta ? shown + "+delta" : shown, [spec], delta, Adaptive: false);
+    }
+
+    public static IReadOnlyList<Strategy> ParseList(string text)
+    {
+        var list = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .SelectMany(s => s.Equals("all", StringComparison.OrdinalIgnoreCase) ? Default : [Parse(s)])
+            .DistinctBy(s => s.Name)
+            .ToArray();
+        return list.Length > 0 ? list : throw new ArgumentException($"no strategy given; strategies: {Forms}");
+    }
+
+    /// <summary>The grid <c>mecom run</c> and <c>--strategy all</c> use.</summary>
+    public static IReadOnlyList<Strategy> Default =>
+        new[] { "raw", "zero", "lz4", "zstd:1", "mecom", "mecom+delta", "adaptive" }.Select(Parse).ToArray();
+}

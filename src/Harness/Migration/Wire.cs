@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// The migration connection's messages: type u8 | payload length u32 (little-endian) | payload.
+/// </summary>
+/// <remarks>
+/// Source to target: <c>Hello</c> (magic "MCMG", version u16, page size u32, pages u64, batch pages u32,
+/// reply delay µs u32), <c>Frame</c> (a <see cref="Codecs.Framing.BatchFrame"/>), <c>RoundEnd</c> (round u32:
+/// the target applies every frame before it, before any after it), <c>Finish</c> (no payload: the guest is
+/// paused and everything is sent), <c>Check</c> (XXH128 of the source's final memory, sent after Done so
+/// hashing 2 GiB is not counted as downtime). Target to source: <c>Done</c> (pages applied u64, decode ns u64; every page verified),
+/// <c>Verdict</c> (u8 1 when the target's memory hashes equal to the source's), <c>Error</c> (UTF-8 text).
+/// A reader takes a payload length only up to the limit its state allows, so a forged length allocates nothing.
+/// </remarks>
+public static class Wire
+{
+    public const byte Hello = 1;
+    public const byte Frame = 2;
+    public const byte RoundEnd = 3;
+    public const byte Finish = 4;
+    public const byte Check = 5;
+    public const byte Done = 0x81;
+    public const byte Verdict = 0x82;
+    public const byte Error = 0xEE;
+
+    public const uint HelloMagic = 0x474D434D; // "MCMG"
+    public const ushort Version = 1;
+    public const int HelloBytes = 4 + 2 + 4 + 8 + 4 + 4;
+
+    public static void Write(Action<ReadOnlySpan<byte>> sink, byte type, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> head = stackalloc byte[5];
+        head[0] = type;
+        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)payload.Length);
+        sink(head);
+        if (!payload.IsEmpty)
+        {
+            sink(payload);
+        }
+    }
+
+    public static void Write(Stream stream, byte type, ReadOnlySpan<byte> payload)
+    {
+        Write(stream.Write, type, payload);
+        stream.Flush();
+    }
+
+    public static void WriteError(Stream stream, string message)
+    {
+        byte[] text = Encoding.UTF8.GetBytes(message.Length > 2000 ? message[..2000] : message);
+        Write(stream, Error, text);
+    }
+
+    /// <summary>
+    /// Reads one message into a pooled buffer (return it with <see cref="ArrayPool{T}.Shared"/>). False at a
+    /// clean end of stream before a message starts.
+    /// </summary>
+    public static bool TryRead(Stream stream, int maxPayload, out byte type, out byte[] buffer, out int length)
+    {
+        Span<byte> head = stackalloc byte[5];
+        int got = ReadAtMost(stream, head);
+        buffer = [];
+        length = 0;
+        type = 0;
+        if (got == 0)
+        {
+            return false;
+        }
+
+        if (got < head.Length)
+        {
+            throw new WireException($"the connection ended inside a message header ({got} of 5 bytes)");
+        }
+
+        type = head[0];
+        uint claimed = BinaryPrimitives.ReadUInt32LittleEndian(head[1..]);
+        if (claimed > (uint)maxPayload)
+        {
+            throw new WireException($"message type 0x{type:x2} claims {claimed} payload bytes; at most {maxPayload} are allowed here");
+        }
+
+        length = (int)claimed;
+        buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        int read = ReadAtMost(stream, buffer.AsSpan(0, length));
+        if (read < length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new WireException($"the connection ended inside a message of type 0x{type:x2} ({read} of {length} bytes)");
+        }
+
+        return true;
+    }
+
+    private static int ReadAtMost(Stream stream, Span<byte> buffer)
+    {
+        int total = 0;
+        int read;
+        while (total < buffer.Length && (read = stream.Read(buffer[total..])) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    public static byte[] HelloPayload(int pageSize, long pages, int batchPages, double replyDelayMs)
+    {
+        byte[] p = new byte[HelloBytes];
+        BinaryPrimitives.WriteUInt32LittleEndian(p, HelloMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(p.AsSpan(4), Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(6), (uint)pageSize);
+        BinaryPrimitives.WriteUInt64LittleEndian(p.AsSpan(10), (ulong)pages);
+        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(18), (uint)batchPages);
+        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(22), (uint)Math.Round(replyDelayMs * 1000));
+        return p;
+    }
+}
+
+/// <summary>A connection that broke the migration protocol or ended early: says what happened.</summary>
+public sealed class WireException(string message, Exception? inner = null) : IOException(message, inner);

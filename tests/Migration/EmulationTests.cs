@@ -1,0 +1,219 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Mecom.Codecs;
+using Mecom.Codecs.Framing;
+using Mecom.Harness.Corpus;
+using Mecom.Harness.Measure;
+using Mecom.Harness.Migration;
+using Mecom.Harness.Reporting;
+using Mecom.Tests.Support;
+
+namespace Mecom.Tests.Migration;
+
+/// <summary>
+/// The emulated migration end to end over loopback TCP, with a guest writing all the while: the target's
+/// memory must equal the source's final memory byte for byte, for every strategy.
+/// </summary>
+public class EmulationTests
+{
+    private static readonly Lazy<byte[]> Slice = new(() =>
+        Corpora.Shipped().First(e => e.Name == "python-kvstore").ReadAllPages()[..(2048 * 4096)]);
+
+    private static GuestSpec SyntheticGuest(double rate, long hotSet) =>
+        new("slice", Slice.Value, 4096, () => new SyntheticWorkload(Slice.Value, rate, hotSet, 7));
+
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("zero")]
+    [InlineData("lz4")]
+    [InlineData("zstd:1")]
+    [InlineData("mecom")]
+    [InlineData("mecom+delta")]
+    [InlineData("adaptive")]
+    public void Every_strategy_ends_with_the_target_equal_to_the_source(string strategy)
+    {
+        // A guest writing 20,000 pages/s into 256 hot pages never gets below Xen's 50 dirty pages:
+        // pre-copy runs several rounds under writes, and stops at 3x the memory.
+        var settings = new MigrationSettings
+        {
+            Strategy = Strategy.Parse(strategy), BandwidthBps = 2e9, StopRule = StopRuleKind.Xen, Workers = 2, BatchPages = 64,
+        };
+        MigrationRun run = EmulatedMigration.RunInProcess(SyntheticGuest(20_000, 256), settings);
+
+        Assert.True(run.Exact, $"{strategy}: the target's memory differs");
+        Assert.Null(run.Error);
+        Assert.True(run.Rounds >= 3, $"{strategy}: only {run.Rounds} rounds");
+        Assert.Equal(run.Rounds, run.PerRound.Count);
+        Assert.True(run.PerRound[^1].StopAndCopy);
+        Assert.All(run.PerRound.SkipLast(1), r => Assert.False(r.StopAndCopy));
+        Assert.Equal(2048, run.PerRound[0].Pages);
+        Assert.Equal(run.PagesSent, run.PerRound.Sum(r => r.Pages));
+        Assert.Equal(run.PagesSent, run.PageCounts.Values.Sum());
+        Assert.True(run.BytesSent > run.PerRound.Sum(r => r.Bytes) - 1);
+        Assert.InRange(run.DowntimeMs, 0, run.TotalTimeMs);
+        Assert.True(run.DirtyRatePagesPerSec > 0);
+        if (strategy == "raw")
+        {
+            Assert.Equal(["raw"], run.PageCounts.Keys);
+            Assert.True(run.BytesSent >= run.PagesSent * 4096);
+        }
+
+        if (strategy == "mecom+delta")
+        {
+            Assert.True(run.PageCounts.GetValueOrDefault("delta") > 0, "no page went as a delta");
+        }
+    }
+
+    [Fact]
+    public void A_trace_replayed_faster_than_real_time_migrates_exactly()
+    {
+        var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
+        var settings = new MigrationSettings { Strategy = Strategy.Parse("mecom"), BandwidthBps = 1e9, TimeScale = 20, StopRule = StopRuleKind.Xen };
+        GuestSpec guest = MigrationGrid.LoadGuest(entry, settings);
+        MigrationRun run = EmulatedMigration.RunInProcess(guest, settings);
+        Assert.True(run.Exact);
+        Assert.Equal(entry.Pages, run.PerRound[0].Pages);
+        Assert.True(run.PerRound[0].DirtyAfter > 0, "the trace wrote nothing during round 0");
+        Assert.Contains("trace replay", run.Workload);
+    }
+
+    [Fact]
+    public void An_entry_without_a_trace_needs_a_synthetic_guest()
+    {
+        string dir = Directory.CreateTempSubdirectory("mecom-notrace").FullName;
+        File.WriteAllBytes(Path.Combine(dir, "plain.pages"), new byte[64 * 4096]);
+        var entry = CorpusEntry.Open(Path.Combine(dir, "plain"));
+        var e = Assert.Throws<ArgumentException>(() => MigrationGrid.LoadGuest(entry, new MigrationSettings { Strategy = Strategy.Parse("raw") }));
+        Assert.Contains("--dirty-rate", e.Message);
+        Assert.NotNull(MigrationGrid.LoadGuest(entry, new MigrationSettings { Strategy = Strategy.Parse("raw"), DirtyRate = 10 }));
+    }
+
+    [Fact]
+    public void The_json_has_a_runs_list_with_the_documented_fields()
+    {
+        var settings = new MigrationSettings { Strategy = Strategy.Parse("raw"), BandwidthBps = 1e10 };
+        var runs = MigrationGrid.Run([SyntheticGuest(0, 1)], Strategy.ParseList("raw,mecom"), [1e10], settings,
+            (g, s) => EmulatedMigration.RunInProcess(g, s));
+        var report = new MigrationReport { Machine = MachineInfo.Current(), Commit = "test", Date = DateTimeOffset.UtcNow, Runs = runs };
+        string path = Path.Combine(Directory.CreateTempSubdirectory("mecom-json").FullName, "m.json");
+        MigrationTables.WriteJson(report, path);
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        JsonElement first = doc.RootElement.GetProperty("runs")[1];
+        foreach (string field in new[] { "strategy", "bandwidthBps", "downtimeMs", "totalTimeMs", "bytesSent", "rounds", "exact", "perRound" })
+        {
+            Assert.True(first.TryGetProperty(field, out _), $"runs[] lacks {field}");
+        }
+
+        Assert.Equal("mecom", first.GetProperty("strategy").GetString());
+        Assert.True(first.GetProperty("vsRaw").GetProperty("data").GetDouble() > 0.3);
+        Assert.Equal(runs.Count, MigrationTables.ReadJson(path).Runs.Count);
+        Assert.Contains("| slice | 10gbit | mecom |", MigrationTables.Markdown(runs, "t"));
+        string folder = Directory.CreateTempSubdirectory("mecom-plots").FullName;
+        Assert.All(MigrationPlots.Write(runs, folder), png => Assert.True(new FileInfo(png).Length > 10_000));
+    }
+
+    [Fact]
+    public void The_link_never_runs_faster_than_its_rate_and_delays_by_its_latency()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var link = new LinkEmulator(Stream.Null, 100e6))
+        {
+            link.Write(new byte[1_250_000]); // 0.1 s at 100 Mbit/s
+            link.Flush();
+            Assert.Equal(1_250_000, link.BytesSent);
+        }
+
+        Assert.True(clock.Elapsed.TotalSeconds >= 0.1 - LinkEmulator.BurstSeconds, $"{clock.Elapsed.TotalMilliseconds} ms");
+
+        clock.Restart();
+        using (var delayed = new LinkEmulator(Stream.Null, 1e10, latencyMs: 40))
+        {
+            delayed.Write(new byte[100]);
+            delayed.Flush();
+        }
+
+        Assert.True(clock.Elapsed.TotalMilliseconds >= 39, $"{clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    private static (NetworkStream Source, Task<TargetReport> Served, TcpClient Client) Connect()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var served = Task.Run(() =>
+        {
+            using TcpClient accepted = listener.AcceptTcpClient();
+            listener.Stop();
+            return new MigrationTarget(2).Serve(accepted.GetStream());
+        });
+        var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        return (client.GetStream(), served, client);
+    }
+
+    [Fact]
+    public async Task A_peer_that_is_not_a_source_is_refused_with_a_reason()
+    {
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            Wire.Write(stream, Wire.Hello, new byte[Wire.HelloBytes]);
+            TargetReport report = await served;
+            Assert.Contains("magic", report.Error);
+            Assert.True(Wire.TryRead(stream, 4096, out byte type, out _, out _));
+            Assert.Equal(Wire.Error, type);
+        }
+    }
+
+    [Fact]
+    public async Task A_guest_larger_than_the_target_allows_allocates_nothing_and_is_refused()
+    {
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, long.MaxValue / 4096, 128, 0));
+            TargetReport report = await served;
+            Assert.Contains("exceeds", report.Error);
+            Assert.Null(report.Memory);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupted_frame_ends_the_session_naming_the_page()
+    {
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            byte[] memory = Slice.Value[..(64 * 4096)];
+            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 64, 0));
+            var builder = new FrameBuilder(4096, 64);
+            builder.Build(memory, Enumerable.Range(0, 64).Select(i => (long)i).ToArray(), CodecRegistry.Create("lz4"));
+            byte[] frame = builder.Frame.ToArray();
+            frame[^10] ^= 0x40; // inside the last page's payload
+            Wire.Write(stream, Wire.Frame, frame);
+            Wire.Write(stream, Wire.RoundEnd, new byte[4]);
+            TargetReport report = await served;
+            Assert.NotNull(report.Error);
+            Assert.Contains("page 63", report.Error);
+            Assert.True(Wire.TryRead(stream, 4096, out byte type, out byte[] text, out int n));
+            Assert.Equal(Wire.Error, type);
+            Assert.Contains("page 63", System.Text.Encoding.UTF8.GetString(text, 0, n));
+        }
+    }
+
+    [Fact]
+    public async Task A_message_claiming_more_than_a_frame_can_hold_is_refused_before_reading_it()
+    {
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 16, 0));
+            Span<byte> head = stackalloc byte[5];
+            head[0] = Wire.Frame;
+            BinaryPrimitives.WriteUInt32LittleEndian(head[1..], uint.MaxValue);
+            stream.Write(head);
+            Assert.Contains("at most", (await served).Error);
+        }
+    }
+}
