@@ -23,6 +23,11 @@ public static class CliErrors
             Console.Error.WriteLine($"mecom: {e.Message}");
             return UsageError;
         }
+        catch (Migration.MigrationFailedException e)
+        {
+            Console.Error.WriteLine($"mecom: migration failed: {e.Message}");
+            return 1;
+        }
     }
 
     internal static void Info(string markup) => AnsiConsole.MarkupLine(markup);
