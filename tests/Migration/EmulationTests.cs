@@ -22,7 +22,7 @@ public class EmulationTests
         Corpora.Shipped().First(e => e.Name == "python-kvstore").ReadAllPages()[..(2048 * 4096)]);
 
     private static GuestSpec SyntheticGuest(double rate, long hotSet) =>
-        new("slice", Slice.Value, 4096, () => new SyntheticWorkload(Slice.Value, rate, hotSet, 7));
+        new("slice", Slice.Value, 4096, () => new SyntheticWorkload(Slice.Value, 4096, rate, hotSet, 7));
 
     [Theory]
     [InlineData("raw")]

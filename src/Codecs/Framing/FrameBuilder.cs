@@ -76,9 +76,17 @@ public sealed class FrameBuilder
     /// <see cref="BatchPages"/>), in that order. With a <paramref name="cache"/>, a page whose previous
     /// version is cached goes as an XBZRLE delta when that beats <paramref name="codec"/>, and every page
     /// sent is put in the cache; the cache is locked while used, so builders on several threads may share it.
+    /// A page whose compressed output exceeds <paramref name="rawAbove"/> of the page goes raw: the target
+    /// copies it instead of decoding it, for a few bytes more.
     /// </summary>
-    public FrameStats Build(ReadOnlySpan<byte> memory, ReadOnlySpan<long> indices, IPageCodec codec, PageCache? cache = null)
+    public FrameStats Build(ReadOnlySpan<byte> memory, ReadOnlySpan<long> indices, IPageCodec codec, PageCache? cache = null, double rawAbove = 1)
     {
+        if (rawAbove is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rawAbove), rawAbove, "the raw threshold is a fraction of the page in (0, 1]");
+        }
+
+        int rawLimit = (int)(rawAbove * PageSize);
         if (indices.Length > BatchPages)
         {
             throw new ArgumentException($"{indices.Length} pages do not fit a batch of {BatchPages}");
@@ -114,7 +122,7 @@ public sealed class FrameBuilder
             Span<byte> payload = output.Slice(at + BatchFrame.RecordHeaderBytes, PageSize);
             int length = codec.Compress(page, payload);
             byte kind = BatchFrame.KindCompressed;
-            if (length == PageCodec.DidNotFit)
+            if (length == PageCodec.DidNotFit || length > rawLimit)
             {
                 length = PageSize;
                 kind = BatchFrame.KindRaw;

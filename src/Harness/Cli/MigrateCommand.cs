@@ -28,6 +28,7 @@ public static class MigrateCommand
         public readonly Option<int> MaxRounds = new("--max-rounds") { Description = "most iterative rounds before stop-and-copy", DefaultValueFactory = _ => 30 };
         public readonly Option<double> Resume = new("--resume-ms") { Description = "constant added to downtime for the guest's resume", DefaultValueFactory = _ => 0 };
         public readonly Option<int> Batch = new("--batch") { Description = "pages per frame (128 = QEMU multifd's 512 KiB)", DefaultValueFactory = _ => 128 };
+        public readonly Option<double> RawAbove = new("--raw-above") { Description = "send a page raw when its compressed record exceeds this fraction of the page (1 = only when it does not shrink)", DefaultValueFactory = _ => 1 };
         public readonly Option<int> Workers = new("--workers") { Description = "compressing / decompressing threads per side; 0 = cores", DefaultValueFactory = _ => 0 };
         public readonly Option<double> CachePercent = new("--cache-percent") { Description = "delta strategies: old-page cache, % of guest memory", DefaultValueFactory = _ => 25 };
         public readonly Option<double> TimeScale = new("--time-scale") { Description = "trace time runs this many times faster than wall time", DefaultValueFactory = _ => 1 };
@@ -41,7 +42,7 @@ public static class MigrateCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, Stop, DowntimeLimit, MaxRounds, Resume, Batch, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, Json, Markdown, Plot })
+            foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, Stop, DowntimeLimit, MaxRounds, Resume, Batch, RawAbove, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, Json, Markdown, Plot })
             {
                 command.Options.Add(o);
             }
@@ -64,6 +65,7 @@ public static class MigrateCommand
                 MaxRounds = r.GetValue(MaxRounds),
                 ResumeMs = r.GetValue(Resume),
                 BatchPages = r.GetValue(Batch),
+                RawAbove = r.GetValue(RawAbove),
                 Workers = r.GetValue(Workers),
                 DeltaCachePercent = r.GetValue(CachePercent),
                 TimeScale = r.GetValue(TimeScale),
@@ -237,7 +239,21 @@ public static class MigrateCommand
         return CorpusEntry.Discover(Path.Combine(folder, "vm-kvstore"));
     }
 
-    internal static IReadOnlyList<MigrationRun> Execute(GridRequest request, Func<GuestSpec, MigrationSettings, Action<RoundRecord>, MigrationRun> runOne)
+    internal static IReadOnlyList<GuestSpec> LoadGuests(GridRequest request)
+    {
+        IReadOnlyList<CorpusEntry> entries = Entries(request.Corpus);
+        var guests = new List<GuestSpec>();
+        AnsiConsole.Status().Start("loading guests", _ =>
+        {
+            foreach (CorpusEntry entry in entries)
+            {
+                guests.Add(MigrationGrid.LoadGuest(entry, request.Settings));
+            }
+        });
+        return guests;
+    }
+
+    internal static IReadOnlyList<MigrationRun> Execute(GridRequest request, Func<GuestSpec, MigrationSettings, Action<RoundRecord>, MigrationRun> runOne, string title = "Emulated pre-copy migration", bool warmUp = true)
     {
         foreach (string? path in new[] { request.Json, request.Markdown })
         {
@@ -249,15 +265,7 @@ public static class MigrateCommand
             OutputPaths.CheckWritableFolder(request.Plot);
         }
 
-        IReadOnlyList<CorpusEntry> entries = Entries(request.Corpus);
-        var guests = new List<GuestSpec>();
-        AnsiConsole.Status().Start("loading guests", _ =>
-        {
-            foreach (CorpusEntry entry in entries)
-            {
-                guests.Add(MigrationGrid.LoadGuest(entry, request.Settings));
-            }
-        });
+        IReadOnlyList<GuestSpec> guests = LoadGuests(request);
 
         int total = guests.Count * request.Bandwidths.Count * request.Strategies.Count;
         AnsiConsole.MarkupLine($"migrating {Markup.Escape(string.Join(", ", guests.Select(g => $"{g.Name} ({g.Pages * g.PageSize / 1048576.0:0.#} MiB)")))}: "
@@ -274,7 +282,7 @@ public static class MigrateCommand
                         task.Description = $"{spec.Name} {settings.Strategy.Name} @ {Bandwidth.Format(settings.BandwidthBps)}";
                         return runOne(spec, settings, r => round.Description = $"round {r.Round}: {r.Pages:N0} pages, {r.DirtyAfter:N0} dirty after");
                     },
-                    run => task.Increment(1));
+                    run => task.Increment(1), warmUp);
             });
 
         AnsiConsole.Write(MigrationTables.Build(runs));
@@ -292,7 +300,7 @@ public static class MigrateCommand
 
         if (request.Markdown is { } md)
         {
-            ResultFiles.Write(md, MigrationTables.Markdown(runs, "Emulated pre-copy migration"));
+            ResultFiles.Write(md, MigrationTables.Markdown(runs, title));
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(md)}");
         }
 

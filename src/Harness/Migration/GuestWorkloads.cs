@@ -3,7 +3,17 @@ using Mecom.Harness.Corpus;
 
 namespace Mecom.Harness.Migration;
 
-/// <summary>A guest that keeps writing its memory on its own thread until paused.</summary>
+/// <summary>
+/// One page write of a guest: when (ms since migration start), which page, and the new contents, which
+/// are always some page of the image or of the trace (<paramref name="ContentId"/> numbers those: image
+/// pages first, then each epoch's pages in order), so the simulator can price them without copying.
+/// </summary>
+public readonly record struct GuestWrite(double DueMs, long Page, int ContentId);
+
+/// <summary>
+/// A guest that keeps writing its memory: a schedule of writes, played on a thread in real time by the
+/// emulator (<see cref="Start"/>) or consumed in virtual time by the simulator. One schedule, two clocks.
+/// </summary>
 public abstract class GuestWorkload : IDisposable
 {
     private readonly ManualResetEventSlim stop = new();
@@ -12,6 +22,15 @@ public abstract class GuestWorkload : IDisposable
 
     public abstract string Describe { get; }
 
+    /// <summary>The writes in time order; endless for a guest that never stops by itself.</summary>
+    public abstract IEnumerable<GuestWrite> Schedule(long pages);
+
+    /// <summary>The bytes of a content id.</summary>
+    public abstract ReadOnlyMemory<byte> Contents(int contentId);
+
+    /// <summary>How many content ids there are (the image's pages and every page the guest can write).</summary>
+    public abstract int ContentCount { get; }
+
     public void Start(GuestMemory memory)
     {
         var clock = Stopwatch.StartNew();
@@ -19,7 +38,16 @@ public abstract class GuestWorkload : IDisposable
         {
             try
             {
-                Run(memory, clock);
+                foreach (GuestWrite write in Schedule(memory.Pages))
+                {
+                    double wait = write.DueMs - clock.Elapsed.TotalMilliseconds;
+                    if (wait > 0 ? stop.Wait(TimeSpan.FromMilliseconds(wait)) : stop.IsSet)
+                    {
+                        return;
+                    }
+
+                    memory.Write(write.Page, Contents(write.ContentId).Span);
+                }
             }
             catch (Exception e)
             {
@@ -40,15 +68,6 @@ public abstract class GuestWorkload : IDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="dueMs"/> on the clock; false when paused meanwhile.</summary>
-    protected bool WaitUntil(Stopwatch clock, double dueMs)
-    {
-        double wait = dueMs - clock.Elapsed.TotalMilliseconds;
-        return wait <= 0 ? !stop.IsSet : !stop.Wait(TimeSpan.FromMilliseconds(wait));
-    }
-
-    protected abstract void Run(GuestMemory memory, Stopwatch clock);
-
     public void Dispose()
     {
         stop.Set();
@@ -63,33 +82,63 @@ public abstract class GuestWorkload : IDisposable
 /// before (a real guest does not write a second's pages in one instant), at trace time / time scale;
 /// after the last epoch the trace starts over, one epoch period later.
 /// </summary>
-public sealed class TraceWorkload(IReadOnlyList<TraceEpoch> epochs, double timeScale) : GuestWorkload
+public sealed class TraceWorkload : GuestWorkload
 {
+    private readonly byte[] image;
+    private readonly IReadOnlyList<TraceEpoch> epochs;
+    private readonly double timeScale;
+    private readonly int pageSize;
+    private readonly int[] firstId;
+
+    public TraceWorkload(byte[] image, int pageSize, IReadOnlyList<TraceEpoch> epochs, double timeScale)
+    {
+        this.image = image;
+        this.pageSize = pageSize;
+        this.epochs = epochs;
+        this.timeScale = timeScale;
+        firstId = new int[epochs.Count + 1];
+        firstId[0] = image.Length / pageSize;
+        for (int e = 0; e < epochs.Count; e++)
+        {
+            firstId[e + 1] = firstId[e] + epochs[e].Indices.Length;
+        }
+    }
+
     public override string Describe => $"trace replay, {epochs.Count} epochs, time scale {timeScale}";
 
-    protected override void Run(GuestMemory memory, Stopwatch clock)
+    public override int ContentCount => firstId[^1];
+
+    public override ReadOnlyMemory<byte> Contents(int contentId)
+    {
+        if (contentId < firstId[0])
+        {
+            return image.AsMemory(contentId * pageSize, pageSize);
+        }
+
+        int e = Array.BinarySearch(firstId, contentId);
+        e = e >= 0 ? e : ~e - 1;
+        return epochs[e].Contents.AsMemory((contentId - firstId[e]) * pageSize, pageSize);
+    }
+
+    public override IEnumerable<GuestWrite> Schedule(long pages)
     {
         if (epochs.Count == 0)
         {
-            return;
+            yield break;
         }
 
         long period = epochs[^1].TimeMs + (epochs.Count > 1 ? (epochs[^1].TimeMs - epochs[0].TimeMs) / (epochs.Count - 1) : epochs[0].TimeMs);
         for (long cycle = 0; ; cycle++)
         {
             long previous = 0;
-            foreach (TraceEpoch epoch in epochs)
+            for (int e = 0; e < epochs.Count; e++)
             {
+                TraceEpoch epoch = epochs[e];
                 int n = epoch.Indices.Length;
                 for (int i = 0; i < n; i++)
                 {
                     double due = (cycle * period + previous + (epoch.TimeMs - previous) * (i + 1.0) / n) / timeScale;
-                    if (!WaitUntil(clock, due))
-                    {
-                        return;
-                    }
-
-                    memory.Write(epoch.Indices[i], epoch.Page(i, memory.PageSize));
+                    yield return new GuestWrite(due, epoch.Indices[i], firstId[e] + i);
                 }
 
                 previous = epoch.TimeMs;
@@ -103,29 +152,28 @@ public sealed class TraceWorkload(IReadOnlyList<TraceEpoch> epochs, double timeS
 /// hot set, each time with the contents of a random page of the original image (so compressibility is
 /// the corpus's own). Seeded: the same settings write the same pages in the same order.
 /// </summary>
-public sealed class SyntheticWorkload(byte[] original, double rate, long hotSet, int seed) : GuestWorkload
+public sealed class SyntheticWorkload(byte[] image, int pageSize, double rate, long hotSet, int seed) : GuestWorkload
 {
     public override string Describe => $"synthetic, {rate} pages/s over a hot set of {hotSet} pages";
 
-    protected override void Run(GuestMemory memory, Stopwatch clock)
+    public override ReadOnlyMemory<byte> Contents(int contentId) => image.AsMemory(contentId * pageSize, pageSize);
+
+    public override int ContentCount => image.Length / pageSize;
+
+    public override IEnumerable<GuestWrite> Schedule(long pages)
     {
         if (rate <= 0)
         {
-            return;
+            yield break;
         }
 
         var random = new Random(seed);
-        long pages = memory.Pages;
         long[] hot = HotSet(pages, Math.Min(hotSet, pages), random);
+        int sources = image.Length / pageSize;
         for (long j = 1; ; j++)
         {
-            if (!WaitUntil(clock, j * 1000.0 / rate))
-            {
-                return;
-            }
-
-            long source = random.NextInt64(pages);
-            memory.Write(hot[random.NextInt64(hot.Length)], original.AsSpan((int)(source * memory.PageSize), memory.PageSize));
+            int source = random.Next(sources);
+            yield return new GuestWrite(j * 1000.0 / rate, hot[random.NextInt64(hot.Length)], source);
         }
     }
 

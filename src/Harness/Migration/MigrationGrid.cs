@@ -14,7 +14,7 @@ public static class MigrationGrid
         byte[] image = entry.ReadAllPages();
         if (settings.DirtyRate is { } rate)
         {
-            return new GuestSpec(entry.Name, image, entry.PageSize, () => new SyntheticWorkload(image, rate, settings.HotSet, settings.Seed));
+            return new GuestSpec(entry.Name, image, entry.PageSize, () => new SyntheticWorkload(image, entry.PageSize, rate, settings.HotSet, settings.Seed));
         }
 
         if (entry.TracePath is null)
@@ -23,20 +23,23 @@ public static class MigrationGrid
         }
 
         TraceEpoch[] epochs = TraceReader.ReadAll(entry).ToArray();
-        return new GuestSpec(entry.Name, image, entry.PageSize, () => new TraceWorkload(epochs, settings.TimeScale));
+        return new GuestSpec(entry.Name, image, entry.PageSize, () => new TraceWorkload(image, entry.PageSize, epochs, settings.TimeScale));
     }
 
     /// <summary>
-    /// Runs every strategy once on a small slice of the guest with no writes, so the first measured run does
+    /// Runs every strategy on a small slice of the guest with no writes, so the first measured run does
     /// not pay for compiling the codecs, sockets and threads (tiered JIT) that later runs get for free.
     /// </summary>
     private static void WarmUp(GuestSpec guest, IReadOnlyList<Strategy> strategies, MigrationSettings settings, Func<GuestSpec, MigrationSettings, MigrationRun> runOne)
     {
         byte[] slice = guest.Image[..(int)Math.Min(guest.Image.Length, 4096L * guest.PageSize)];
-        var small = new GuestSpec(guest.Name + " (warm-up)", slice, guest.PageSize, () => new SyntheticWorkload(slice, 0, 1, 1));
-        foreach (Strategy strategy in strategies)
+        var small = new GuestSpec(guest.Name + " (warm-up)", slice, guest.PageSize, () => new SyntheticWorkload(slice, guest.PageSize, 0, 1, 1));
+        // The runtime swaps in optimised code some 100 ms after a method's first calls settle, so the
+        // warm-up lasts a wall-clock second, not a number of runs.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int pass = 0; pass < 3 || clock.Elapsed.TotalSeconds < 1; pass++)
         {
-            for (int i = 0; i < 3; i++)
+            foreach (Strategy strategy in strategies)
             {
                 runOne(small, settings with { Strategy = strategy, BandwidthBps = 1e11, LatencyMs = 0 });
             }
@@ -46,10 +49,14 @@ public static class MigrationGrid
     /// <summary>Runs the grid one run at a time (runs share the CPUs, so they never overlap).</summary>
     public static IReadOnlyList<MigrationRun> Run(
         IReadOnlyList<GuestSpec> guests, IReadOnlyList<Strategy> strategies, IReadOnlyList<double> bandwidths, MigrationSettings settings,
-        Func<GuestSpec, MigrationSettings, MigrationRun> runOne, Action<MigrationRun>? onRun = null)
+        Func<GuestSpec, MigrationSettings, MigrationRun> runOne, Action<MigrationRun>? onRun = null, bool warmUp = true)
     {
         var runs = new List<MigrationRun>();
-        WarmUp(guests[0], strategies, settings, runOne);
+        if (warmUp)
+        {
+            WarmUp(guests[0], strategies, settings, runOne);
+        }
+
         foreach (GuestSpec guest in guests)
         {
             foreach (double bandwidth in bandwidths)

@@ -34,6 +34,12 @@ public sealed record MigrationSettings
 
     public int BatchPages { get; init; } = 128;
 
+    /// <summary>A page whose compressed record would exceed this fraction of the page is sent raw (saves the target's decode; 1 = only when it does not shrink).</summary>
+    public double RawAbove { get; init; } = 1;
+
+    /// <summary>Simulator: source and target share one machine's cores (as the in-process emulator does), instead of each having its own.</summary>
+    public bool SharedHosts { get; init; } = true;
+
     /// <summary>Compressing threads on the source, decompressing threads on the target; 0 = cores.</summary>
     public int Workers { get; init; }
 
@@ -64,6 +70,7 @@ public sealed record MigrationSettings
         Check(MaxRounds is >= 1 and <= 10_000, $"--max-rounds {MaxRounds} is outside 1..10000");
         Check(ResumeMs is >= 0 and <= 60_000, $"--resume-ms {ResumeMs} is outside 0..60000");
         Check(BatchPages is >= 1 and <= 65536, $"--batch {BatchPages} pages is outside 1..65536");
+        Check(RawAbove is > 0 and <= 1, $"--raw-above {RawAbove} is outside (0, 1]");
         Check(Workers is >= 0 and <= 256, $"--workers {Workers} is outside 0..256 (0 = cores)");
         Check(DeltaCachePercent is > 0 and <= 100, $"--cache-percent {DeltaCachePercent} is outside (0, 100]");
         Check(TimeScale is > 0 and <= 1000, $"--time-scale {TimeScale} is outside (0, 1000]");

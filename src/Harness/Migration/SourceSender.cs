@@ -19,8 +19,11 @@ public sealed class SourceSender : IDisposable
     private readonly AdaptiveSelector? selector;
     private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
 
-    public SourceSender(Strategy strategy, int pageSize, long guestPages, int batchPages, int workers, double deltaCachePercent, AdaptiveSelector? selector)
+    private readonly double rawAbove;
+
+    public SourceSender(Strategy strategy, int pageSize, long guestPages, int batchPages, int workers, double deltaCachePercent, AdaptiveSelector? selector, double rawAbove = 1)
     {
+        this.rawAbove = rawAbove;
         this.strategy = strategy;
         this.selector = selector;
         PageSize = pageSize;
@@ -65,7 +68,7 @@ public sealed class SourceSender : IDisposable
 
         int next = -1;
         var cancel = new CancellationTokenSource();
-        Task[] workers = Enumerable.Range(0, Math.Min(Workers, batches)).Select(_ => Task.Factory.StartNew(() =>
+        Task[] workers = Enumerable.Range(0, Math.Min(Workers, batches)).Select(_ => Task.Run(() =>
         {
             while (!cancel.IsCancellationRequested)
             {
@@ -93,7 +96,7 @@ public sealed class SourceSender : IDisposable
                     return;
                 }
             }
-        }, TaskCreationOptions.LongRunning)).ToArray();
+        })).ToArray();
 
         int sent = 0;
         try
@@ -138,14 +141,14 @@ public sealed class SourceSender : IDisposable
     {
         int k = selector?.Choose() ?? 0;
         IPageCodec codec = kit.Codecs[k];
-        FrameStats stats = kit.Builder.Build(memory, indices, codec, cache);
+        FrameStats stats = kit.Builder.Build(memory, indices, codec, cache, rawAbove);
         if (selector is not null)
         {
             selector.Observe(k, stats.Pages, stats.Ticks, kit.Builder.Frame.Length - BatchFrame.HeaderBytes(codec.Name));
             int probe = selector.Explore(batch, k);
             if (probe >= 0)
             {
-                FrameStats other = kit.Probe!.Build(memory, indices, kit.Codecs[probe]);
+                FrameStats other = kit.Probe!.Build(memory, indices, kit.Codecs[probe], rawAbove: rawAbove);
                 selector.Observe(probe, other.Pages, other.Ticks, kit.Probe.Frame.Length - BatchFrame.HeaderBytes(kit.Codecs[probe].Name));
                 stats.Ticks += other.Ticks; // the probe's CPU is the selector's cost
             }

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Mecom.Harness.Measure;
+using Mecom.Harness.Migration;
+using Mecom.Harness.Reporting;
+using Spectre.Console;
+
+namespace Mecom.Harness.Cli;
+
+/// <summary>
+/// <c>mecom simulate</c>: the migration of <c>mecom migrate</c> in virtual time, priced from a one-time
+/// measurement of the codecs on the guest's pages; <c>--validate</c> also emulates each run and compares.
+/// </summary>
+public static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var grid = new MigrateCommand.GridOptions();
+        var costs = new Option<string?>("--costs") { Description = "take codec speeds per page class from a saved 'mecom codecs --json' file instead of timing them here" };
+        var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
+        var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
+        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate };
+        grid.AddTo(command);
+        command.SetAction(r => CliErrors.Guard(() =>
+        {
+            MigrateCommand.GridRequest request = grid.Request(r);
+            request = request with { Settings = request.Settings with { SharedHosts = ParseHosts(r.GetValue(hosts)!) } };
+            ComparisonResult? speeds = r.GetValue(costs) is { } file ? ResultFiles.ReadJson(file) : null;
+            var prices = new CostCache(request.Strategies, speeds);
+            IReadOnlyList<MigrationRun> simulated = MigrateCommand.Execute(request,
+                (spec, settings, _) => SimulatedMigration.Run(spec, settings, prices.For(spec)), "Simulated pre-copy migration", warmUp: false);
+            if (r.GetValue(validate))
+            {
+                AnsiConsole.MarkupLine("[bold]emulating the same grid to validate[/]");
+                IReadOnlyList<MigrationRun> emulated = MigrateCommand.Execute(request with { Json = null, Markdown = null, Plot = null },
+                    (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound));
+                AnsiConsole.Write(ValidationTable(simulated, emulated));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    internal static bool ParseHosts(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "shared" => true,
+        "separate" => false,
+        _ => throw new ArgumentException($"--hosts must be shared or separate, got '{text}'"),
+    };
+
+    /// <summary>Simulated against emulated, run by run: the deviation of each metric.</summary>
+    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated)
+    {
+        var table = new Table().RoundedBorder().Title("simulated vs emulated (deviation = simulated / emulated - 1)")
+            .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
+            .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
+            .AddColumn(new TableColumn("total s sim / emu").RightAligned())
+            .AddColumn(new TableColumn("MiB sim / emu").RightAligned());
+        foreach (MigrationRun s in simulated)
+        {
+            MigrationRun? e = emulated.FirstOrDefault(x => x.Corpus == s.Corpus && x.Strategy == s.Strategy && x.BandwidthBps == s.BandwidthBps);
+            if (e is null || e.Error is not null)
+            {
+                continue;
+            }
+
+            table.AddRow(s.Corpus, s.Bandwidth, s.Strategy,
+                Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"));
+        }
+
+        return table;
+    }
+
+    private static string Pair(double sim, double emu, string format)
+    {
+        double deviation = emu > 0 ? sim / emu - 1 : 0;
+        string colour = Math.Abs(deviation) <= 0.10 ? "green" : "yellow";
+        return $"{sim.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {emu.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} [{colour}]({deviation:+0.0%;-0.0%;0.0%})[/]";
+    }
+
+    /// <summary>One cost table per guest, measured on first use with every codec the strategies need.</summary>
+    internal sealed class CostCache(IReadOnlyList<Strategy> strategies, ComparisonResult? speeds)
+    {
+        private readonly Dictionary<string, CostTable> tables = new(StringComparer.Ordinal);
+
+        public CostTable For(GuestSpec spec)
+        {
+            if (!tables.TryGetValue(spec.Name, out CostTable? table))
+            {
+                using GuestWorkload workload = spec.MakeWorkload();
+                var codecs = strategies.SelectMany(s => s.Codecs).Select(c => c.ToString()).Distinct().ToArray();
+                table = CostTable.Measure(workload, spec.PageSize, codecs, speeds: speeds);
+                tables[spec.Name] = table;
+            }
+
+            return table;
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using Mecom.Codecs;
+using Mecom.Codecs.Delta;
+using Mecom.Codecs.Hashing;
+using Mecom.Harness.Measure;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>What one codec costs on a guest's pages: exact sizes per page, times per page class.</summary>
+/// <param name="Codec">Canonical codec name.</param>
+/// <param name="Size">Compressed bytes per content id; <see cref="PageCodec.DidNotFit"/> when it does not shrink.</param>
+/// <param name="CompressNs">Mean nanoseconds per page, by <see cref="PageClass"/>.</param>
+/// <param name="DecompressNs">Mean nanoseconds per page, by <see cref="PageClass"/>.</param>
+public sealed record CodecCosts(string Codec, int[] Size, double[] CompressNs, double[] DecompressNs);
+
+/// <summary>
+/// The simulator's price list, measured once per guest: every codec's exact output size on every page the
+/// migration can send (the image's and the trace's), and its speed per page class (timed in bulk over up
+/// to <see cref="TimedPagesPerClass"/> pages of each class, median of passes), plus the fixed costs every
+/// page pays on each side (copy and hash; verify).
+/// </summary>
+public sealed class CostTable
+{
+    public const int TimedPagesPerClass = 2000;
+
+    private readonly Dictionary<string, CodecCosts> codecs = new(StringComparer.Ordinal);
+
+    private CostTable(int pageSize, byte[] classes, Func<int, ReadOnlyMemory<byte>> contents)
+    {
+        PageSize = pageSize;
+        Classes = classes;
+        Contents = contents;
+    }
+
+    public int PageSize { get; }
+
+    /// <summary><see cref="PageClass"/> per content id.</summary>
+    public byte[] Classes { get; }
+
+    public Func<int, ReadOnlyMemory<byte>> Contents { get; }
+
+    /// <summary>Source, every page: copy out of guest memory and XXH3.</summary>
+    public double CopyHashNs { get; private set; }
+
+    /// <summary>Target, every page: XXH3 to verify.</summary>
+    public double VerifyNs { get; private set; }
+
+    /// <summary>A page copy (a raw record's decode).</summary>
+    public double CopyNs { get; private set; }
+
+    /// <summary>XBZRLE encode and decode of a re-sent page, mean over sample pairs.</summary>
+    public double DeltaEncodeNs { get; private set; }
+
+    public double DeltaDecodeNs { get; private set; }
+
+    public IReadOnlyCollection<string> Codecs => codecs.Keys;
+
+    /// <summary>A measured codec's costs, by any name the registry accepts (<c>mecom</c> is <c>mecom:0</c>).</summary>
+    public CodecCosts For(string codec) => codecs.TryGetValue(CodecRegistry.Parse(codec).ToString(), out CodecCosts? c)
+        ? c : throw new ArgumentException($"codec '{codec}' was not measured for this simulation");
+
+    /// <summary>
+    /// Measures <paramref name="codecNames"/> on every content of <paramref name="workload"/>. With
+    /// <paramref name="speeds"/> (a saved <c>mecom codecs --json</c>), a codec found there takes its per-class
+    /// medians from the file instead of being timed here; sizes are always exact.
+    /// </summary>
+    public static CostTable Measure(GuestWorkload workload, int pageSize, IEnumerable<string> codecNames, int passes = 3, Action<string>? progress = null, ComparisonResult? speeds = null)
+    {
+        int count = workload.ContentCount;
+        byte[] classes = new byte[count];
+        for (int id = 0; id < count; id++)
+        {
+            classes[id] = (byte)PageClassifier.Classify(workload.Contents(id).Span);
+        }
+
+        var table = new CostTable(pageSize, classes, workload.Contents);
+        table.MeasureFixed(passes);
+        foreach (string name in codecNames.Select(n => CodecRegistry.Parse(n).ToString()).Distinct())
+        {
+            progress?.Invoke(name);
+            table.Add(name, passes, speeds?.Results.FirstOrDefault(r => r.Codec == CodecRegistry.Parse(name).ToString() && r.ByClass is not null));
+        }
+
+        return table;
+    }
+
+    /// <summary>Adds (or replaces) a codec's costs; for the tuner, which prices many selector settings.</summary>
+    public void Add(string name, int passes = 3, CodecRow? saved = null)
+    {
+        IPageCodec codec = CodecRegistry.Create(name);
+        int count = Classes.Length;
+        int[] size = new int[count];
+        byte[] output = new byte[PageSize];
+        for (int id = 0; id < count; id++)
+        {
+            size[id] = codec.Compress(Contents(id).Span, output);
+        }
+
+        double[] compress = new double[PageClassifier.All.Count];
+        double[] decompress = new double[PageClassifier.All.Count];
+        byte[] page = new byte[PageSize];
+        WarmUp(() =>
+        {
+            foreach (int id in Sample(PageClass.Other).Concat(Sample(PageClass.WkdmFriendly)).Take(256))
+            {
+                int n = codec.Compress(Contents(id).Span, output);
+                if (n >= 0)
+                {
+                    codec.Decompress(output.AsSpan(0, n), page);
+                }
+            }
+        });
+        foreach (PageClass c in PageClassifier.All)
+        {
+            if (saved?.ByClass?.GetValueOrDefault(PageClassifier.Key(c)) is { } row && row.CompressMBps.Median > 0)
+            {
+                compress[(int)c] = PageSize / row.CompressMBps.Median * 1e3;
+                decompress[(int)c] = PageSize / row.DecompressMBps.Median * 1e3;
+                continue;
+            }
+
+            int[] ids = Sample(c);
+            if (ids.Length == 0)
+            {
+                continue;
+            }
+
+            byte[][] compressed = ids.Select(id => Compressed(codec, Contents(id).Span)).ToArray();
+            compress[(int)c] = MedianNs(passes, ids.Length, () =>
+            {
+                foreach (int id in ids)
+                {
+                    codec.Compress(Contents(id).Span, output);
+                }
+            });
+            decompress[(int)c] = MedianNs(passes, ids.Length, () =>
+            {
+                foreach (byte[] z in compressed)
+                {
+                    if (z.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    codec.Decompress(z, page);
+                }
+            });
+        }
+
+        (codec as IDisposable)?.Dispose();
+        codecs[CodecRegistry.Parse(name).ToString()] = new CodecCosts(codec.Name, size, compress, decompress);
+    }
+
+    private static byte[] Compressed(IPageCodec codec, ReadOnlySpan<byte> page)
+    {
+        byte[] output = new byte[page.Length];
+        int n = codec.Compress(page, output);
+        return n < 0 ? [] : output[..n];
+    }
+
+    private int[] Sample(PageClass c)
+    {
+        var ids = new List<int>();
+        for (int id = 0; id < Classes.Length; id++)
+        {
+            if (Classes[id] == (byte)c)
+            {
+                ids.Add(id);
+            }
+        }
+
+        // Evenly spaced, so a class's pages from all over the image are timed, not its first few.
+        int n = Math.Min(ids.Count, TimedPagesPerClass);
+        return Enumerable.Range(0, n).Select(i => ids[(int)((long)i * ids.Count / n)]).ToArray();
+    }
+
+    private void MeasureFixed(int passes)
+    {
+        int[] ids = Enumerable.Range(0, Math.Min(Classes.Length, TimedPagesPerClass)).Select(i => (int)((long)i * Classes.Length / Math.Min(Classes.Length, TimedPagesPerClass))).ToArray();
+        byte[] page = new byte[PageSize];
+        byte[] delta = new byte[PageSize];
+        WarmUp(() =>
+        {
+            foreach (int id in ids)
+            {
+                Contents(id).Span.CopyTo(page);
+                PageHash.Of(page, id);
+                XbzrleDelta.Encode(page, Contents(ids[0]).Span, delta);
+            }
+        });
+        CopyHashNs = MedianNs(passes, ids.Length, () =>
+        {
+            foreach (int id in ids)
+            {
+                Contents(id).Span.CopyTo(page);
+                PageHash.Of(page, id);
+            }
+        });
+        VerifyNs = MedianNs(passes, ids.Length, () =>
+        {
+            foreach (int id in ids)
+            {
+                PageHash.Of(Contents(id).Span, id);
+            }
+        });
+        CopyNs = MedianNs(passes, ids.Length, () =>
+        {
+            foreach (int id in ids)
+            {
+                Contents(id).Span.CopyTo(page);
+            }
+        });
+
+        // Deltas between neighbouring pages stand for a page and its next version: their cost, not their size, is used.
+        var lengths = new int[ids.Length];
+        DeltaEncodeNs = MedianNs(passes, ids.Length, () =>
+        {
+            for (int i = 0; i < ids.Length; i++)
+            {
+                lengths[i] = XbzrleDelta.Encode(Contents(ids[i]).Span, Contents(ids[(i + 1) % ids.Length]).Span, delta);
+            }
+        });
+        DeltaDecodeNs = CopyNs;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> for at least 0.3 s: the runtime compiles methods first without
+    /// optimisation and replaces them after some calls and a delay; prices taken before that would be 10x off.
+    /// </summary>
+    private static void WarmUp(Action pass)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            pass();
+        }
+        while (clock.Elapsed.TotalSeconds < 0.3);
+    }
+
+    private static double MedianNs(int passes, int pages, Action pass)
+    {
+        pass(); // warm-up
+        double[] samples = new double[passes];
+        for (int p = 0; p < passes; p++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            pass();
+            samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / Math.Max(1, pages);
+        }
+
+        Array.Sort(samples);
+        return samples[passes / 2];
+    }
+}

@@ -1,0 +1,344 @@
+using System.Numerics;
+using Mecom.Codecs;
+using Mecom.Codecs.Delta;
+using Mecom.Codecs.Framing;
+
+namespace Mecom.Harness.Migration;
+
+/// <summary>
+/// The migration in virtual time: the same <see cref="Precopy"/> rounds, stop rules, guest schedule and
+/// adaptive selector as the emulator, with the work priced from a <see cref="CostTable"/> instead of done.
+/// </summary>
+/// <remarks>
+/// Per batch: compression on the first free source core (a batch can start only when one of the
+/// workers + 2 frame kits is free, as in <see cref="SourceSender"/>), then the link at its rate in batch
+/// order, then after the latency decompression on the first free target core, never before the previous
+/// round is fully applied (the round barrier). With <see cref="MigrationSettings.SharedHosts"/> source and
+/// target draw on one pool of cores, as the in-process emulator does on one machine. The guest's writes are
+/// applied up to each batch's compression start, so a page's contents are those it had when compressed.
+/// Deterministic: the same table and settings give the same run.
+/// </remarks>
+public sealed class SimulatedMigration : IPrecopyEngine
+{
+    private readonly MigrationSettings settings;
+    private readonly CostTable costs;
+    private readonly GuestWorkload workload;
+    private readonly int[] current;
+    private readonly ulong[] dirty;
+    private readonly IEnumerator<GuestWrite> writes;
+    private readonly CodecCosts[] candidates;
+    private readonly AdaptiveSelector? selector;
+    private readonly ContentLru? cache;
+    private readonly CoreSchedule sourceCores;
+    private readonly CoreSchedule targetCores;
+    private readonly byte[] deltaScratch;
+    private readonly int kits;
+    private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
+    private bool hasNext;
+    private bool paused;
+    private double linkFree;
+    private double barrier;
+    private long guestWrites;
+
+    public SimulatedMigration(GuestSpec spec, GuestWorkload workload, MigrationSettings settings, CostTable costs)
+    {
+        this.settings = settings;
+        this.costs = costs;
+        this.workload = workload;
+        GuestPages = spec.Pages;
+        PageSize = spec.PageSize;
+        current = new int[spec.Pages];
+        for (int p = 0; p < current.Length; p++)
+        {
+            current[p] = p;
+        }
+
+        dirty = new ulong[(spec.Pages + 63) / 64];
+        writes = workload.Schedule(spec.Pages).GetEnumerator();
+        hasNext = writes.MoveNext();
+        candidates = settings.Strategy.Codecs.Select(c => costs.For(c.ToString())).ToArray();
+        int workers = settings.EffectiveWorkers;
+        kits = workers + 2;
+        // Shared: the emulator's source and target threads on this machine's cores; separate: each side its own workers.
+        sourceCores = new CoreSchedule(settings.SharedHosts ? Environment.ProcessorCount : workers);
+        targetCores = settings.SharedHosts ? sourceCores : new CoreSchedule(workers);
+        deltaScratch = new byte[PageSize];
+        cache = settings.Strategy.Delta ? new ContentLru((int)Math.Clamp(spec.Pages * settings.DeltaCachePercent / 100, 1, int.MaxValue)) : null;
+        if (settings.Strategy.Adaptive)
+        {
+            selector = Calibrated(spec);
+        }
+    }
+
+    public long GuestPages { get; }
+
+    public int PageSize { get; }
+
+    public double NowMs { get; private set; }
+
+    public IReadOnlyDictionary<string, long> PageCounts => pageCounts;
+
+    public double CompressSeconds { get; private set; }
+
+    public double DecompressSeconds { get; private set; }
+
+    public long GuestWrites => guestWrites;
+
+    /// <summary>The selector starts from the table's prices on the same 256 sample pages the emulator times.</summary>
+    private AdaptiveSelector Calibrated(GuestSpec spec)
+    {
+        int n = (int)Math.Min(256, spec.Pages);
+        var c = new double[candidates.Length];
+        var d = new double[candidates.Length];
+        var b = new double[candidates.Length];
+        for (int k = 0; k < candidates.Length; k++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                int id = (int)(i * spec.Pages / n);
+                int cls = costs.Classes[id];
+                int size = candidates[k].Size[id];
+                c[k] += candidates[k].CompressNs[cls];
+                d[k] += size < 0 ? costs.CopyNs : candidates[k].DecompressNs[cls];
+                b[k] += size < 0 ? PageSize : size;
+            }
+
+            c[k] /= n;
+            d[k] /= n;
+            b[k] /= n;
+        }
+
+        return new AdaptiveSelector(candidates.Select(x => x.Codec).ToArray(), c, d, b, settings.BandwidthBps, settings.EffectiveWorkers);
+    }
+
+    /// <summary>Applies the guest's writes due by <paramref name="ms"/>.</summary>
+    private void AdvanceGuest(double ms)
+    {
+        while (hasNext && !paused && writes.Current.DueMs <= ms)
+        {
+            GuestWrite w = writes.Current;
+            current[w.Page] = w.ContentId;
+            dirty[w.Page >> 6] |= 1UL << (int)(w.Page & 63);
+            guestWrites++;
+            hasNext = writes.MoveNext();
+        }
+    }
+
+    public RoundRecord SendRound(int round, long[] pages, bool stopAndCopy)
+    {
+        double start = NowMs;
+        double msPerByte = 8000.0 / settings.BandwidthBps;
+        int batchPages = settings.BatchPages;
+        int batches = (pages.Length + batchPages - 1) / batchPages;
+        var linkEnds = new double[batches];
+        double decoded = barrier;
+        long bytes = 0;
+        for (int b = 0; b < batches; b++)
+        {
+            double ready = b >= kits ? Math.Max(start, linkEnds[b - kits]) : start;
+            sourceCores.Forget(ready);
+            if (!ReferenceEquals(sourceCores, targetCores))
+            {
+                targetCores.Forget(ready);
+            }
+
+            // Contents are those of when the batch is compressed; the guest is advanced to its ready time.
+            AdvanceGuest(ready);
+            var (frameBytes, compressNs, decompressNs) = Batch(pages.AsSpan(b * batchPages, Math.Min(batchPages, pages.Length - b * batchPages)), b);
+            double compressEnd = sourceCores.Place(ready, compressNs / 1e6);
+            double linkStart = Math.Max(compressEnd, linkFree);
+            linkFree = linkStart + (frameBytes + 5) * msPerByte;
+            linkEnds[b] = linkFree;
+            bytes += frameBytes + 5;
+            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs, barrier), decompressNs / 1e6);
+            decoded = Math.Max(decoded, decodeEnd);
+            CompressSeconds += compressNs / 1e9;
+            DecompressSeconds += decompressNs / 1e9;
+        }
+
+        // The round's end marker, then the next round's frames apply only after every frame of this one.
+        linkFree = Math.Max(linkFree, start) + (5 + 4) * msPerByte;
+        bytes += 5 + 4;
+        barrier = decoded;
+        NowMs = linkFree;
+        AdvanceGuest(NowMs);
+        return new RoundRecord(round, pages.Length, bytes, start, NowMs - start, 0, stopAndCopy);
+    }
+
+    /// <summary>One frame: its bytes, and the nanoseconds to build it and to apply it.</summary>
+    private (long Bytes, double CompressNs, double DecompressNs) Batch(ReadOnlySpan<long> pages, int batch)
+    {
+        int k = selector?.Choose() ?? 0;
+        CodecCosts codec = candidates[k];
+        long bytes = BatchFrame.HeaderBytes(codec.Codec);
+        double c = 0, d = 0;
+        int rawLimit = (int)(settings.RawAbove * PageSize);
+        foreach (long p in pages)
+        {
+            int id = current[p];
+            int cls = costs.Classes[id];
+            int size = codec.Size[id];
+            c += costs.CopyHashNs + codec.CompressNs[cls];
+            string kind;
+            if (size < 0 || size > rawLimit)
+            {
+                size = PageSize;
+                kind = "raw";
+            }
+            else
+            {
+                kind = codec.Codec;
+            }
+
+            if (cache is not null)
+            {
+                if (cache.TryGet(p, out int old))
+                {
+                    c += costs.DeltaEncodeNs;
+                    int delta = XbzrleDelta.Encode(costs.Contents(old).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, Math.Min(size, PageSize - 1)));
+                    if (delta != PageCodec.DidNotFit)
+                    {
+                        size = delta;
+                        kind = "delta";
+                    }
+                }
+
+                cache.Put(p, id);
+            }
+
+            d += costs.VerifyNs + kind switch
+            {
+                "raw" => costs.CopyNs,
+                "delta" => costs.DeltaDecodeNs,
+                _ => codec.DecompressNs[cls],
+            };
+            bytes += BatchFrame.RecordHeaderBytes + size;
+            pageCounts[kind] = pageCounts.GetValueOrDefault(kind) + 1;
+        }
+
+        if (selector is not null)
+        {
+            long ticks = (long)(c * System.Diagnostics.Stopwatch.Frequency / 1e9);
+            selector.Observe(k, pages.Length, ticks, bytes - BatchFrame.HeaderBytes(codec.Codec));
+            int probe = selector.Explore(batch, k);
+            if (probe >= 0)
+            {
+                CodecCosts other = candidates[probe];
+                double pc = 0;
+                long pb = 0;
+                foreach (long p in pages)
+                {
+                    int id = current[p];
+                    pc += costs.CopyHashNs + other.CompressNs[costs.Classes[id]];
+                    pb += BatchFrame.RecordHeaderBytes + (other.Size[id] < 0 ? PageSize : other.Size[id]);
+                }
+
+                selector.Observe(probe, pages.Length, (long)(pc * System.Diagnostics.Stopwatch.Frequency / 1e9), pb);
+                c += pc;
+            }
+        }
+
+        return (bytes, c, d);
+    }
+
+    public long CountDirty()
+    {
+        long n = 0;
+        foreach (ulong w in dirty)
+        {
+            n += BitOperations.PopCount(w);
+        }
+
+        return n;
+    }
+
+    public long[] HarvestDirty()
+    {
+        var pages = new List<long>();
+        for (int i = 0; i < dirty.Length; i++)
+        {
+            ulong word = dirty[i];
+            dirty[i] = 0;
+            while (word != 0)
+            {
+                pages.Add(i * 64L + BitOperations.TrailingZeroCount(word));
+                word &= word - 1;
+            }
+        }
+
+        return pages.ToArray();
+    }
+
+    public void PauseGuest() => paused = true;
+
+    public double WaitForTarget()
+    {
+        double msPerByte = 8000.0 / settings.BandwidthBps;
+        linkFree = Math.Max(linkFree, NowMs) + 5 * msPerByte;
+        double done = Math.Max(linkFree + settings.LatencyMs, barrier) + settings.LatencyMs;
+        NowMs = done;
+        return done;
+    }
+
+    /// <summary>Runs one simulated migration.</summary>
+    public static MigrationRun Run(GuestSpec spec, MigrationSettings settings, CostTable costs)
+    {
+        settings.Validate();
+        using GuestWorkload workload = spec.MakeWorkload();
+        var engine = new SimulatedMigration(spec, workload, settings, costs);
+        PrecopyOutcome outcome = Precopy.Run(engine, IStopRule.Create(settings), settings.ResumeMs, settings.MaxSeconds * 1000);
+        return new MigrationRun
+        {
+            Corpus = spec.Name,
+            Strategy = settings.Strategy.Name,
+            BandwidthBps = settings.BandwidthBps,
+            LatencyMs = settings.LatencyMs,
+            Mode = "simulated",
+            StopRule = settings.StopRule.ToString().ToLowerInvariant(),
+            StopReason = outcome.StopReason,
+            Workload = workload.Describe,
+            GuestPages = spec.Pages,
+            PageSize = spec.PageSize,
+            DowntimeMs = Math.Round(outcome.DowntimeMs, 3),
+            TotalTimeMs = Math.Round(outcome.TotalTimeMs, 3),
+            BytesSent = outcome.Rounds.Sum(r => r.WireBytes) + 5 + Wire.HelloBytes + 5,
+            PagesSent = outcome.Rounds.Sum(r => r.Pages),
+            Rounds = outcome.Rounds.Count,
+            Exact = true,
+            DirtyRatePagesPerSec = Math.Round(engine.GuestWrites / Math.Max(outcome.PausedAtMs / 1000, 1e-3), 1),
+            CompressCpuSeconds = Math.Round(engine.CompressSeconds, 4),
+            DecompressCpuSeconds = Math.Round(engine.DecompressSeconds, 4),
+            PageCounts = new SortedDictionary<string, long>(engine.PageCounts.ToDictionary(), StringComparer.Ordinal),
+            PerRound = outcome.Rounds.Select(RoundReport.From).ToArray(),
+        };
+    }
+
+    /// <summary>The delta cache of the simulation: which content each cached page had, least recently sent evicted first.</summary>
+    private sealed class ContentLru(int capacity)
+    {
+        private readonly Dictionary<long, LinkedListNode<(long Page, int Id)>> map = new();
+        private readonly LinkedList<(long Page, int Id)> order = new();
+
+        public bool TryGet(long page, out int id)
+        {
+            bool found = map.TryGetValue(page, out var node);
+            id = found ? node!.Value.Id : -1;
+            return found;
+        }
+
+        public void Put(long page, int id)
+        {
+            if (map.Remove(page, out var node))
+            {
+                order.Remove(node);
+            }
+            else if (map.Count == capacity)
+            {
+                map.Remove(order.First!.Value.Page);
+                order.RemoveFirst();
+            }
+
+            map[page] = order.AddLast((page, id));
+        }
+    }
+}

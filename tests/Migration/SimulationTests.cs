@@ -1,0 +1,102 @@
+using Mecom.Codecs.Framing;
+using Mecom.Harness.Migration;
+using Mecom.Tests.Support;
+
+namespace Mecom.Tests.Migration;
+
+/// <summary>
+/// The simulator: it follows the analytic pre-copy model on synthetic inputs, is deterministic, and agrees
+/// with the emulator on a small real case.
+/// </summary>
+public class SimulationTests
+{
+    private static readonly Lazy<byte[]> Image = new(() => Corpora.Shipped().First(e => e.Name == "python-sqlite").ReadAllPages());
+
+    /// <summary>Writes pages 0, 1, 2, ... at a constant rate: every write dirties a page not yet dirty.</summary>
+    private sealed class SequentialWriter(byte[] image, int pageSize, double rate) : GuestWorkload
+    {
+        public override string Describe => $"sequential, {rate} pages/s";
+
+        public override int ContentCount => image.Length / pageSize;
+
+        public override ReadOnlyMemory<byte> Contents(int contentId) => image.AsMemory(contentId * pageSize, pageSize);
+
+        public override IEnumerable<GuestWrite> Schedule(long pages)
+        {
+            for (long j = 0; ; j++)
+            {
+                yield return new GuestWrite((j + 1) * 1000.0 / rate, j % pages, (int)((j * 7) % ContentCount));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1500.0)]
+    [InlineData(500.0)]
+    public void Rounds_follow_the_geometric_model_for_a_constant_dirty_rate(double dirtyRate)
+    {
+        // Raw pages over 100 Mbit/s: the link is the effective rate R (pages/s, record headers included);
+        // round i sends V (D/R)^i (Liu et al., HPDC 2011; Akoush et al., MASCOTS 2010).
+        byte[] image = Image.Value;
+        var guest = new GuestSpec("sequential", image, 4096, () => new SequentialWriter(image, 4096, dirtyRate));
+        var settings = new MigrationSettings
+        {
+            Strategy = Strategy.Parse("raw"), BandwidthBps = 100e6, StopRule = StopRuleKind.Xen, BatchPages = 128, Workers = 2,
+        };
+        using GuestWorkload workload = guest.MakeWorkload();
+        CostTable costs = CostTable.Measure(workload, 4096, ["raw"], passes: 1);
+        MigrationRun run = SimulatedMigration.Run(guest, settings, costs);
+
+        double bytesPerPage = 4096 + BatchFrame.RecordHeaderBytes + (BatchFrame.HeaderBytes("raw") + 5.0) / 128;
+        double r = 100e6 / 8 / bytesPerPage;
+        double lambda = dirtyRate / r;
+        double v = guest.Pages;
+        var iterative = run.PerRound.Where(x => !x.StopAndCopy).ToArray();
+        Assert.True(iterative.Length >= 3, $"only {iterative.Length} rounds");
+        for (int i = 0; i < iterative.Length; i++)
+        {
+            double expected = v * Math.Pow(lambda, i);
+            Assert.InRange(iterative[i].Pages, expected * 0.99 - 3, expected * 1.01 + 3);
+        }
+
+        Assert.True(iterative[^1].DirtyAfter < XenStopRule.FewDirtyPages);
+    }
+
+    [Fact]
+    public void The_same_table_and_settings_give_the_same_run()
+    {
+        var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
+        var settings = new MigrationSettings { Strategy = Strategy.Parse("adaptive"), BandwidthBps = 1e9, TimeScale = 5 };
+        GuestSpec guest = MigrationGrid.LoadGuest(entry, settings);
+        using GuestWorkload workload = guest.MakeWorkload();
+        CostTable costs = CostTable.Measure(workload, 4096, Strategy.AdaptiveCandidates, passes: 1);
+        MigrationRun a = SimulatedMigration.Run(guest, settings, costs);
+        MigrationRun b = SimulatedMigration.Run(guest, settings, costs);
+        Assert.Equal(a.BytesSent, b.BytesSent);
+        Assert.Equal(a.TotalTimeMs, b.TotalTimeMs);
+        Assert.Equal(a.PerRound, b.PerRound);
+        Assert.Equal("simulated", a.Mode);
+        Assert.Equal(a.PagesSent, a.PageCounts.Values.Sum());
+    }
+
+    [Theory]
+    [InlineData("lz4")]
+    [InlineData("mecom")]
+    public void Simulated_and_emulated_agree_within_ten_percent_on_a_link_bound_case(string strategy)
+    {
+        // 100 Mbit/s keeps both link-bound, so the comparison holds on a busy machine too. Downtime is a
+        // few tens of ms here: 10% or 5 ms, whichever is larger.
+        var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
+        var settings = new MigrationSettings { Strategy = Strategy.Parse(strategy), BandwidthBps = 100e6 };
+        GuestSpec guest = MigrationGrid.LoadGuest(entry, settings);
+        using GuestWorkload workload = guest.MakeWorkload();
+        CostTable costs = CostTable.Measure(workload, 4096, [settings.Strategy.Codecs[0].ToString()], passes: 3);
+        MigrationRun simulated = SimulatedMigration.Run(guest, settings, costs);
+        MigrationRun emulated = MigrationGrid.Run([guest], [settings.Strategy], [100e6], settings, (g, s) => EmulatedMigration.RunInProcess(g, s))[0];
+
+        Assert.True(emulated.Exact);
+        Assert.InRange(simulated.TotalTimeMs / emulated.TotalTimeMs, 0.9, 1.1);
+        Assert.InRange((double)simulated.BytesSent / emulated.BytesSent, 0.9, 1.1);
+        Assert.InRange(simulated.DowntimeMs - emulated.DowntimeMs, -Math.Max(5, 0.1 * emulated.DowntimeMs), Math.Max(5, 0.1 * emulated.DowntimeMs));
+    }
+}
