@@ -156,35 +156,9 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
             exact &= target.AsSpan().SequenceEqual(guest.Memory);
         }
 
-        double preCopySeconds = outcome.PausedAtMs / 1000;
-        return new MigrationRun
-        {
-            Corpus = spec.Name,
-            Strategy = settings.Strategy.Name,
-            BandwidthBps = settings.BandwidthBps,
-            LatencyMs = settings.LatencyMs,
-            Mode = "emulated",
-            StopRule = settings.StopRule.ToString().ToLowerInvariant(),
-            StopReason = outcome.StopReason,
-            Workload = workload.Describe,
-            GuestPages = spec.Pages,
-            PageSize = spec.PageSize,
-            DowntimeMs = Math.Round(outcome.DowntimeMs, 3),
-            TotalTimeMs = Math.Round(outcome.TotalTimeMs, 3),
-            BytesSent = outcome.Rounds.Sum(r => r.WireBytes) + engine.HandshakeBytes(spec),
-            PagesSent = outcome.Rounds.Sum(r => r.Pages),
-            Rounds = outcome.Rounds.Count,
-            Exact = exact,
-            DirtyRatePagesPerSec = Math.Round(guest.Writes / Math.Max(preCopySeconds, 1e-3), 1),
-            CompressCpuSeconds = Math.Round((double)engine.sender.Totals.Ticks / Stopwatch.Frequency, 4),
-            DecompressCpuSeconds = Math.Round(engine.decodeNs / 1e9, 4),
-            PageCounts = new SortedDictionary<string, long>(engine.sender.PageCounts.ToDictionary(), StringComparer.Ordinal),
-            PerRound = outcome.Rounds.Select(RoundReport.From).ToArray(),
-        };
+        return Runs.From(spec, settings, outcome, new EngineFigures(
+            "emulated", workload.Describe, guest.Writes, (double)engine.sender.Totals.Ticks / Stopwatch.Frequency, engine.decodeNs / 1e9, engine.sender.PageCounts, exact));
     }
-
-    /// <summary>Hello and Finish, which no round counts.</summary>
-    private long HandshakeBytes(GuestSpec spec) => 5 + Wire.HelloBytes + 5;
 
     private static string? TargetReason(Stream connection)
     {

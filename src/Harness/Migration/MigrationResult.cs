@@ -69,6 +69,40 @@ public sealed record MigrationRun
     public string? Error { get; init; }
 }
 
+/// <summary>What an engine adds to the pre-copy outcome to make a run.</summary>
+internal sealed record EngineFigures(string Mode, string Workload, long GuestWrites, double CompressSeconds, double DecompressSeconds, IReadOnlyDictionary<string, long> PageCounts, bool Exact);
+
+internal static class Runs
+{
+    /// <summary>Hello and Finish, which no round counts.</summary>
+    public const long HandshakeBytes = 5 + Wire.HelloBytes + 5;
+
+    public static MigrationRun From(GuestSpec spec, MigrationSettings settings, PrecopyOutcome outcome, EngineFigures figures) => new()
+    {
+        Corpus = spec.Name,
+        Strategy = settings.Strategy.Name,
+        BandwidthBps = settings.BandwidthBps,
+        LatencyMs = settings.LatencyMs,
+        Mode = figures.Mode,
+        StopRule = settings.StopRule.ToString().ToLowerInvariant(),
+        StopReason = outcome.StopReason,
+        Workload = figures.Workload,
+        GuestPages = spec.Pages,
+        PageSize = spec.PageSize,
+        DowntimeMs = Math.Round(outcome.DowntimeMs, 3),
+        TotalTimeMs = Math.Round(outcome.TotalTimeMs, 3),
+        BytesSent = outcome.Rounds.Sum(r => r.WireBytes) + HandshakeBytes,
+        PagesSent = outcome.Rounds.Sum(r => r.Pages),
+        Rounds = outcome.Rounds.Count,
+        Exact = figures.Exact,
+        DirtyRatePagesPerSec = Math.Round(figures.GuestWrites / Math.Max(outcome.PausedAtMs / 1000, 1e-3), 1),
+        CompressCpuSeconds = Math.Round(figures.CompressSeconds, 4),
+        DecompressCpuSeconds = Math.Round(figures.DecompressSeconds, 4),
+        PageCounts = new SortedDictionary<string, long>(figures.PageCounts.ToDictionary(), StringComparer.Ordinal),
+        PerRound = outcome.Rounds.Select(RoundReport.From).ToArray(),
+    };
+}
+
 public sealed record Reduction(double Downtime, double TotalTime, double Data);
 
 /// <summary>The file <c>mecom migrate --json</c> writes.</summary>

@@ -287,30 +287,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
         using GuestWorkload workload = spec.MakeWorkload();
         var engine = new SimulatedMigration(spec, workload, settings, costs);
         PrecopyOutcome outcome = Precopy.Run(engine, IStopRule.Create(settings), settings.ResumeMs, settings.MaxSeconds * 1000);
-        return new MigrationRun
-        {
-            Corpus = spec.Name,
-            Strategy = settings.Strategy.Name,
-            BandwidthBps = settings.BandwidthBps,
-            LatencyMs = settings.LatencyMs,
-            Mode = "simulated",
-            StopRule = settings.StopRule.ToString().ToLowerInvariant(),
-            StopReason = outcome.StopReason,
-            Workload = workload.Describe,
-            GuestPages = spec.Pages,
-            PageSize = spec.PageSize,
-            DowntimeMs = Math.Round(outcome.DowntimeMs, 3),
-            TotalTimeMs = Math.Round(outcome.TotalTimeMs, 3),
-            BytesSent = outcome.Rounds.Sum(r => r.WireBytes) + 5 + Wire.HelloBytes + 5,
-            PagesSent = outcome.Rounds.Sum(r => r.Pages),
-            Rounds = outcome.Rounds.Count,
-            Exact = true,
-            DirtyRatePagesPerSec = Math.Round(engine.GuestWrites / Math.Max(outcome.PausedAtMs / 1000, 1e-3), 1),
-            CompressCpuSeconds = Math.Round(engine.CompressSeconds, 4),
-            DecompressCpuSeconds = Math.Round(engine.DecompressSeconds, 4),
-            PageCounts = new SortedDictionary<string, long>(engine.PageCounts.ToDictionary(), StringComparer.Ordinal),
-            PerRound = outcome.Rounds.Select(RoundReport.From).ToArray(),
-        };
+        return Runs.From(spec, settings, outcome, new EngineFigures(
+            "simulated", workload.Describe, engine.GuestWrites, engine.CompressSeconds, engine.DecompressSeconds, engine.PageCounts, Exact: true));
     }
 
     /// <summary>The delta cache of the simulation: which content each cached page had, least recently sent evicted first.</summary>
