@@ -16,6 +16,7 @@ namespace Mecom.Tests.Migration;
 /// The emulated migration end to end over loopback TCP, with a guest writing all the while: the target's
 /// memory must equal the source's final memory byte for byte, for every strategy.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public class EmulationTests
 {
     private static readonly Lazy<byte[]> Slice = new(() =>

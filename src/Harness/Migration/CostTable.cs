@@ -55,6 +55,21 @@ public sealed class CostTable
 
     public IReadOnlyCollection<string> Codecs => codecs.Keys;
 
+    /// <summary>
+    /// The same sizes with every CPU cost zero: what-if the processors were free, leaving only the link
+    /// (and the analytic pre-copy model's assumptions).
+    /// </summary>
+    public CostTable FreeCpu()
+    {
+        var free = new CostTable(PageSize, Classes, Contents);
+        foreach (var (name, c) in codecs)
+        {
+            free.codecs[name] = c with { CompressNs = new double[c.CompressNs.Length], DecompressNs = new double[c.DecompressNs.Length] };
+        }
+
+        return free;
+    }
+
     /// <summary>A measured codec's costs, by any name the registry accepts (<c>mecom</c> is <c>mecom:0</c>).</summary>
     public CodecCosts For(string codec) => codecs.TryGetValue(CodecRegistry.Parse(codec).ToString(), out CodecCosts? c)
         ? c : throw new ArgumentException($"codec '{codec}' was not measured for this simulation");

@@ -53,7 +53,9 @@ public sealed class LinkEmulator : IDisposable
             double wait = finish - BurstSeconds - now;
             if (wait > 0)
             {
-                Thread.Sleep(TimeSpan.FromSeconds(wait));
+                // Sleeps are whole milliseconds: rounding up keeps the link from ever running ahead of
+                // the bucket; the lateness is caught up by the next chunks, whose schedule is absolute.
+                Thread.Sleep((int)Math.Ceiling(wait * 1000));
             }
 
             if (delayLine is null)
@@ -106,7 +108,7 @@ public sealed class LinkEmulator : IDisposable
                 double wait = due - clock.Elapsed.TotalSeconds;
                 if (wait > 0)
                 {
-                    Thread.Sleep(TimeSpan.FromSeconds(wait));
+                    Thread.Sleep((int)Math.Ceiling(wait * 1000));
                 }
 
                 inner.Write(buffer, 0, length);
