@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(DeltaCommand.Create());
         root.Subcommands.Add(DictCommand.Create());
         return root.Parse(args).Invoke();

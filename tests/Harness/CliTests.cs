@@ -73,4 +73,33 @@ public class CliTests
             File.Delete(junk);
         }
     }
+
+    [Theory]
+    [InlineData("migrate", "--bandwidth", "fast", "bad bandwidth 'fast'")]
+    [InlineData("migrate", "--strategy", "mecom,turbo", "unknown strategy 'turbo'")]
+    [InlineData("migrate", "--stop", "kvm", "unknown stop rule 'kvm'")]
+    [InlineData("migrate", "--batch", "0", "--batch 0")]
+    [InlineData("migrate", "--time-scale", "-2", "--time-scale")]
+    [InlineData("migrate", "--settings", "/nonexistent/tuned.json", "mecom tune --out")]
+    [InlineData("migrate", "--corpus", "/nonexistent/entry", "/nonexistent/entry")]
+    [InlineData("simulate", "--hosts", "many", "--hosts must be shared or separate")]
+    [InlineData("tune", "--wkdm", "9", "--wkdm: '9'")]
+    [InlineData("tune", "--raw-above", "1.5", "--raw-above: '1.5'")]
+    [InlineData("migrate", "source", "--to", "nowhere", "--to 'nowhere' is not HOST:PORT")]
+    [InlineData("migrate", "target", "--listen", "1.2.3.4:99999", "is not HOST:PORT")]
+    public void Migration_commands_refuse_bad_input_in_one_line(params string[] argsAndMessage)
+    {
+        (int code, string error) = Run(argsAndMessage[..^1]);
+        Assert.Equal(2, code);
+        Assert.Contains(argsAndMessage[^1], error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Tune_needs_one_entry_not_a_folder()
+    {
+        (int code, string error) = Run("tune", "--corpus", Support.Corpora.ShippedFolder, "--no-confirm");
+        Assert.Equal(2, code);
+        Assert.Contains("one entry", error);
+    }
 }

@@ -28,10 +28,11 @@ public static class CodecsCommand
         var csv = new Option<string?>("--csv") { Description = "write the results as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
         var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
+        var tuned = new Option<string?>("--settings") { Description = "add the selector settings a 'mecom tune' file chose (mecom:N per bandwidth) to the codecs" };
         var overhead = new Option<bool>("--check-overhead") { Description = "instead of the table: measure K4os LZ4 through the harness against a bare loop on the same pages" };
         var command = new Command("codecs", "compare page codecs on real memory pages: speed, ratio, per page class")
         {
-            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, overhead,
+            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, overhead, tuned,
         };
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -40,7 +41,13 @@ public static class CodecsCommand
                 return CheckOverhead(r.GetValue(corpus), r.GetValue(passes), r.GetValue(pageSize));
             }
 
-            Execute(new CodecsOptions(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes), r.GetValue(minTime),
+            string codecList = r.GetValue(codecs)!;
+            if (r.GetValue(tuned) is { } file)
+            {
+                codecList = string.Join(",", Migration.TunedSettings.Read(file).PerBandwidth.Select(c => c.Codec).Prepend(codecList));
+            }
+
+            Execute(new CodecsOptions(r.GetValue(corpus), codecList, r.GetValue(passes), r.GetValue(minTime),
                 r.GetValue(pageSize), r.GetValue(sort), r.GetValue(json), r.GetValue(csv), r.GetValue(markdown), r.GetValue(plot)));
             return 0;
         }));

@@ -38,41 +38,46 @@ public static class MigrateCommand
         public readonly Option<double> MaxSeconds = new("--max-seconds") { Description = "cap on one run's pre-copy, seconds", DefaultValueFactory = _ => 600 };
         public readonly Option<string?> Json = new("--json") { Description = "write the runs as JSON (a runs list; schema in the README)" };
         public readonly Option<string?> Markdown = new("--markdown") { Description = "write the table as Markdown" };
+        public readonly Option<string?> SettingsFile = new("--settings") { Description = "apply a 'mecom tune' settings file: per bandwidth, the selector's thresholds, batch size and workers" };
         public readonly Option<string?> Plot = new("--plot") { Description = "write PNG plots (per-round bytes and dirty pages; downtime/time/data bars) into this folder" };
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, Stop, DowntimeLimit, MaxRounds, Resume, Batch, RawAbove, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, Json, Markdown, Plot })
+            foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, Stop, DowntimeLimit, MaxRounds, Resume, Batch, RawAbove, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, SettingsFile, Json, Markdown, Plot })
             {
                 command.Options.Add(o);
             }
         }
 
+        /// <summary>An option's value, or its default when the command does not carry it (tune takes only some).</summary>
+        private static T V<T>(ParseResult r, Option<T> option) =>
+            r.GetResult(option) is not null || option.DefaultValueFactory is null ? r.GetValue(option)! : (T)option.GetDefaultValue()!;
+
         public MigrationSettings Settings(ParseResult r)
         {
-            string stop = r.GetValue(Stop)!.Trim().ToLowerInvariant();
+            string stop = V(r, Stop)!.Trim().ToLowerInvariant();
             var settings = new MigrationSettings
             {
                 Strategy = Strategy.Parse("raw"),
-                LatencyMs = r.GetValue(Latency),
+                LatencyMs = V(r, Latency),
                 StopRule = stop switch
                 {
                     "xen" => StopRuleKind.Xen,
                     "qemu" => StopRuleKind.Qemu,
                     _ => throw new ArgumentException($"unknown stop rule '{stop}'; use qemu or xen"),
                 },
-                DowntimeLimitMs = r.GetValue(DowntimeLimit),
-                MaxRounds = r.GetValue(MaxRounds),
-                ResumeMs = r.GetValue(Resume),
-                BatchPages = r.GetValue(Batch),
-                RawAbove = r.GetValue(RawAbove),
-                Workers = r.GetValue(Workers),
-                DeltaCachePercent = r.GetValue(CachePercent),
-                TimeScale = r.GetValue(TimeScale),
-                DirtyRate = r.GetValue(DirtyRate),
-                HotSet = r.GetValue(HotSet),
-                Seed = r.GetValue(Seed),
-                MaxSeconds = r.GetValue(MaxSeconds),
+                DowntimeLimitMs = V(r, DowntimeLimit),
+                MaxRounds = V(r, MaxRounds),
+                ResumeMs = V(r, Resume),
+                BatchPages = V(r, Batch),
+                RawAbove = V(r, RawAbove),
+                Workers = V(r, Workers),
+                DeltaCachePercent = V(r, CachePercent),
+                TimeScale = V(r, TimeScale),
+                DirtyRate = V(r, DirtyRate),
+                HotSet = V(r, HotSet),
+                Seed = V(r, Seed),
+                MaxSeconds = V(r, MaxSeconds),
             };
             settings.Validate();
             return settings;
@@ -80,10 +85,10 @@ public static class MigrateCommand
 
         public GridRequest Request(ParseResult r) => new(
             r.GetValue(Corpus), Strategy.ParseList(r.GetValue(Strategies)!), Bandwidth.ParseList(r.GetValue(Bandwidths)!), Settings(r),
-            r.GetValue(Json), r.GetValue(Markdown), r.GetValue(Plot));
+            r.GetValue(Json), r.GetValue(Markdown), r.GetValue(Plot), r.GetValue(SettingsFile) is { } f ? TunedSettings.Read(f) : null);
     }
 
-    internal sealed record GridRequest(string? Corpus, IReadOnlyList<Strategy> Strategies, IReadOnlyList<double> Bandwidths, MigrationSettings Settings, string? Json, string? Markdown, string? Plot);
+    internal sealed record GridRequest(string? Corpus, IReadOnlyList<Strategy> Strategies, IReadOnlyList<double> Bandwidths, MigrationSettings Settings, string? Json, string? Markdown, string? Plot, TunedSettings? Tuned = null);
 
     public static Command Create()
     {
@@ -279,6 +284,7 @@ public static class MigrateCommand
                 runs = MigrationGrid.Run(guests, request.Strategies, request.Bandwidths, request.Settings,
                     (spec, settings) =>
                     {
+                        settings = request.Tuned?.Apply(settings) ?? settings;
                         task.Description = $"{spec.Name} {settings.Strategy.Name} @ {Bandwidth.Format(settings.BandwidthBps)}";
                         return runOne(spec, settings, r => round.Description = $"round {r.Round}: {r.Pages:N0} pages, {r.DirtyAfter:N0} dirty after");
                     },

@@ -14,6 +14,8 @@ namespace Mecom.Harness.Migration;
 public sealed class SourceSender : IDisposable
 {
     private readonly BlockingCollection<Kit> kits = new();
+    private readonly BlockingCollection<Round> jobs = new();
+    private readonly Thread[] threads;
     private readonly Strategy strategy;
     private readonly PageCache? cache;
     private readonly AdaptiveSelector? selector;
@@ -36,6 +38,12 @@ public sealed class SourceSender : IDisposable
                 new FrameBuilder(pageSize, batchPages),
                 selector is null ? null : new FrameBuilder(pageSize, batchPages),
                 strategy.Codecs.Select(CodecRegistry.Create).ToArray()));
+        }
+
+        threads = Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"compress {i}" }).ToArray();
+        foreach (Thread t in threads)
+        {
+            t.Start();
         }
     }
 
@@ -66,37 +74,11 @@ public sealed class SourceSender : IDisposable
             ready[b] = new TaskCompletionSource<(Kit, FrameStats, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        int next = -1;
-        var cancel = new CancellationTokenSource();
-        Task[] workers = Enumerable.Range(0, Math.Min(Workers, batches)).Select(_ => Task.Run(() =>
+        var round = new Round(memory, pages, batches, ready, Math.Min(Workers, batches));
+        for (int w = 0; w < round.Workers; w++)
         {
-            while (!cancel.IsCancellationRequested)
-            {
-                if (!kits.TryTake(out Kit? kit, 20))
-                {
-                    continue;
-                }
-
-                int b = Interlocked.Increment(ref next);
-                if (b >= batches || cancel.IsCancellationRequested)
-                {
-                    kits.Add(kit);
-                    return;
-                }
-
-                try
-                {
-                    ReadOnlySpan<long> indices = pages.AsSpan(b * BatchPages, Math.Min(BatchPages, pages.Length - b * BatchPages));
-                    ready[b].SetResult(Build(kit, memory, indices, b));
-                }
-                catch (Exception e)
-                {
-                    kits.Add(kit);
-                    ready[b].SetException(e);
-                    return;
-                }
-            }
-        })).ToArray();
+            jobs.Add(round);
+        }
 
         int sent = 0;
         try
@@ -118,8 +100,8 @@ public sealed class SourceSender : IDisposable
         catch
         {
             // Stop the workers, then take back the kits of batches built but never sent.
-            cancel.Cancel();
-            Task.WaitAll(workers.Select(w => w.ContinueWith(_ => { })).ToArray());
+            round.Cancelled = true;
+            round.Finished.Wait();
             for (int b = sent + 1; b < batches; b++)
             {
                 if (ready[b].Task.IsCompletedSuccessfully)
@@ -132,9 +114,72 @@ public sealed class SourceSender : IDisposable
         }
         finally
         {
-            Task.WaitAll(workers.Select(w => w.ContinueWith(_ => { })).ToArray());
-            cancel.Dispose();
+            round.Finished.Wait();
+            round.Finished.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A compressing thread, alive as long as the sender: threads made per round, or borrowed from the
+    /// pool, cost a stop-and-copy round time it should not pay, and a busy pool can be slow to lend one.
+    /// </summary>
+    private void Work()
+    {
+        foreach (Round round in jobs.GetConsumingEnumerable())
+        {
+            try
+            {
+                while (!round.Cancelled)
+                {
+                    if (!kits.TryTake(out Kit? kit, 20))
+                    {
+                        continue;
+                    }
+
+                    int b = Interlocked.Increment(ref round.Next);
+                    if (b >= round.Batches || round.Cancelled)
+                    {
+                        kits.Add(kit);
+                        break;
+                    }
+
+                    try
+                    {
+                        ReadOnlySpan<long> indices = round.Pages.AsSpan(b * BatchPages, Math.Min(BatchPages, round.Pages.Length - b * BatchPages));
+                        round.Ready[b].SetResult(Build(kit, round.Memory, indices, b));
+                    }
+                    catch (Exception e)
+                    {
+                        kits.Add(kit);
+                        round.Ready[b].SetException(e);
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                round.Finished.Signal();
+            }
+        }
+    }
+
+    /// <summary>One round's work, shared by the compressing threads.</summary>
+    private sealed class Round(byte[] memory, long[] pages, int batches, TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] ready, int workers)
+    {
+        public int Next = -1;
+        public volatile bool Cancelled;
+
+        public byte[] Memory { get; } = memory;
+
+        public long[] Pages { get; } = pages;
+
+        public int Batches { get; } = batches;
+
+        public int Workers { get; } = workers;
+
+        public TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] Ready { get; } = ready;
+
+        public CountdownEvent Finished { get; } = new(workers);
     }
 
     private (Kit, FrameStats, string) Build(Kit kit, byte[] memory, ReadOnlySpan<long> indices, int batch)
@@ -185,6 +230,13 @@ public sealed class SourceSender : IDisposable
 
     public void Dispose()
     {
+        jobs.CompleteAdding();
+        foreach (Thread t in threads)
+        {
+            t.Join();
+        }
+
+        jobs.Dispose();
         foreach (Kit kit in kits)
         {
             foreach (IPageCodec codec in kit.Codecs)
