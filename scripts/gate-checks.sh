@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gate's own acceptance checks (issue: `mecom gate`), on this machine:
 #  1. a build gated against its own baseline passes 10 times out of 10;
-#  2. the same build with DOTNET_EnableHWIntrinsic=0 is flagged: the vectorized codecs regress, the scalar ones do not.
+#  2. the same build with DOTNET_EnableHWIntrinsic=0 is flagged: WKdm (our vector code) regresses, K4os LZ4
+#     (scalar code) does not; ZstdSharp has vector paths of its own, so its verdict is shown, not required.
 # Usage: bash scripts/gate-checks.sh   (after bash setup.sh; about 2 minutes)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,5 @@ grep -E "\| (wkdm|mecom:0) \| (compress|decompress) \|" "$work/scalar.md"
 grep -E "\| (lz4|zstd:1) \| (compress|decompress) \|" "$work/scalar.md"
 [ "$code" -eq 1 ] || status=1
 grep -qE "\| wkdm \| compress \| .* \*\*regressed\*\* \|" "$work/scalar.md" || { echo "wkdm compress was not flagged"; status=1; }
-if grep -qE "\| (lz4|zstd:1) \| [a-z]+ \| .* \*\*regressed\*\* \|" "$work/scalar.md"; then echo "a scalar codec was flagged"; status=1; fi
+if grep -qE "\| lz4 \| [a-z]+ \| .* \*\*regressed\*\* \|" "$work/scalar.md"; then echo "the scalar codec (lz4) was flagged"; status=1; fi
 exit $status

@@ -21,7 +21,7 @@ public class CodecComparisonTests
     public void Rows_sum_their_classes_and_their_entries()
     {
         ComparisonResult r = Small.Value;
-        Assert.Equal(["wkdm", "lz4", "zstd:1", "memcpy"], r.Results.Select(x => x.Codec));
+        Assert.Equal(["wkdm", "lz4", "zstd:1", "memcpy", "calibration"], r.Results.Select(x => x.Codec));
         Assert.NotNull(r.ByCorpus);
         foreach (CodecRow row in r.Results)
         {

@@ -96,4 +96,50 @@ public class GateTests
         Assert.Equal(Verdict.Regressed, report.Rows.Single(r => r.Metric == "size").Verdict);
         Assert.True(report.Regressed);
     }
+
+    [Fact]
+    public void A_slow_spell_of_the_cores_moves_the_calibration_row_too_and_is_not_a_regression()
+    {
+        // Compute slows to 0.6x for codecs and the calibration loop alike; memory speed does not.
+        double[] slow = Steady.Select(s => s * 0.6).ToArray();
+        double[] memcpy = Steady.Select(s => s * 10).ToArray();
+        var baseline = Result("cpu", Row("lz4", 9000, Steady), Row("memcpy", 40960, memcpy), Row("calibration", 40960, Steady));
+        var spell = Result("cpu", Row("lz4", 9000, slow), Row("memcpy", 40960, memcpy), Row("calibration", 40960, slow));
+        Assert.All(GateComparison.Compare(baseline, spell, "5%").Rows, r => Assert.Equal(Verdict.Same, r.Verdict));
+
+        // The same slowdown in one codec only, with the cores at full speed, is a regression.
+        var regression = Result("cpu", Row("lz4", 9000, slow), Row("memcpy", 40960, memcpy), Row("calibration", 40960, Steady));
+        GateReport report = GateComparison.Compare(baseline, regression, "5%");
+        Assert.Equal(Verdict.Regressed, report.Rows.Single(r => r.Metric == "compress").Verdict);
+        Assert.DoesNotContain(report.Rows, r => r.Codec is "memcpy" or "calibration");
+    }
+
+    [Fact]
+    public void The_calibration_row_round_trips_and_keeps_its_work()
+    {
+        var codec = new CalibrationCodec();
+        byte[] page = TestPages.Adversarial(4096).First(p => p.Name == "random bytes").Page;
+        byte[] output = new byte[4096];
+        byte[] back = new byte[4096];
+        Assert.Equal(4096, codec.Compress(page, output));
+        codec.Decompress(output, back);
+        Assert.Equal(page, back);
+        Assert.True(CalibrationCodec.IsReference("calibration") && CalibrationCodec.IsReference("memcpy") && !CalibrationCodec.IsReference("lz4"));
+    }
+
+    [Fact]
+    public void Simulated_migration_metrics_are_deterministic_and_any_growth_is_a_regression()
+    {
+        var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
+        var guest = Mecom.Harness.Migration.MigrationGrid.LoadGuest(entry, new Mecom.Harness.Migration.MigrationSettings { Strategy = Mecom.Harness.Migration.Strategy.Parse("raw") });
+        var first = MigrationGate.Measure(guest);
+        var second = MigrationGate.Measure(guest);
+        Assert.All(MigrationGate.Compare(first, second), r => Assert.Equal(Verdict.Same, r.Verdict));
+        Assert.Equal(MigrationGate.Strategies.Length * 3, MigrationGate.Compare(first, second).Count());
+
+        var bigger = second.Select(r => r.Strategy == "mecom" ? r with { BytesSent = r.BytesSent + 1 } : r).ToArray();
+        GateRow[] rows = MigrationGate.Compare(first, bigger).ToArray();
+        Assert.Equal(Verdict.Regressed, rows.Single(r => r.Codec == "migrate mecom @ 1gbit" && r.Metric == "bytes").Verdict);
+        Assert.Single(rows, r => r.Verdict != Verdict.Same);
+    }
 }

@@ -19,19 +19,27 @@ public static class GateCommands
         var corpus = new Option<string?>("--corpus") { Description = "corpus to measure; default: the shipped corpora/" };
         var codecs = new Option<string>("--codecs") { Description = "codecs to measure", DefaultValueFactory = _ => "all" };
         var passes = new Option<int>("--passes") { Description = "timed passes (the samples the gate compares)", DefaultValueFactory = _ => 10 };
-        var save = new Command("save", "measure the codecs and store every pass's samples, the machine and the commit") { output, corpus, codecs, passes };
+        var migration = new Option<string?>("--migration-corpus") { Description = "the guest of the simulated migration metrics; default: the shipped VM, corpora/vm-kvstore" };
+        var noMigration = new Option<bool>("--no-migration") { Description = "store only the codec measurements" };
+        var save = new Command("save", "measure the codecs and the simulated migration; store every pass's samples, the machine and the commit")
+        {
+            output, corpus, codecs, passes, migration, noMigration,
+        };
         save.SetAction(r => CliErrors.Guard(() =>
         {
             string path = r.GetValue(output)!;
             OutputPaths.CheckWritable(path);
             ComparisonResult result = Measure(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes));
             string? measured = r.GetValue(corpus);
+            IReadOnlyList<Migration.MigrationRun>? migrations = r.GetValue(noMigration) ? null : MeasureMigration(r.GetValue(migration));
             new Baseline
             {
                 Commit = Mecom.Harness.Gate.Baseline.CurrentCommit(),
                 SavedUtc = DateTime.UtcNow,
                 Corpus = measured is null ? null : Path.GetFullPath(measured),
                 Codecs = result,
+                Migration = migrations,
+                MigrationCorpus = r.GetValue(migration) is { } m ? Path.GetFullPath(m) : null,
             }.Save(path);
             AnsiConsole.MarkupLine($"wrote baseline {Markup.Escape(path)}");
             return 0;
@@ -56,6 +64,16 @@ public static class GateCommands
         return command;
     }
 
+    private static IReadOnlyList<Migration.MigrationRun> MeasureMigration(string? corpus)
+    {
+        Corpus.CorpusEntry entry = MigrateCommand.Entries(corpus) is [var one] ? one
+            : throw new ArgumentException("--migration-corpus must name one entry (a file stem)");
+        IReadOnlyList<Migration.MigrationRun> runs = [];
+        AnsiConsole.Status().Start("simulating the migration metrics (free CPUs: sizes and link only)", _ =>
+            runs = MigrationGate.Measure(Migration.MigrationGrid.LoadGuest(entry, new Migration.MigrationSettings { Strategy = Migration.Strategy.Parse("raw") })));
+        return runs;
+    }
+
     private static ComparisonResult Measure(string? corpus, string codecs, int passes) =>
         CodecsCommand.Execute(new CodecsOptions(corpus, codecs, passes, 0, null, SortColumn.Name, null, null, null, null));
 
@@ -63,18 +81,26 @@ public static class GateCommands
     {
         OutputPaths.CheckWritable(markdownPath);
         Baseline baseline = Mecom.Harness.Gate.Baseline.Load(baselinePath);
-        ComparisonResult current = currentPath is not null
-            ? Mecom.Harness.Gate.Baseline.Load(currentPath).Codecs
-            : Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => c != MemcpyCodec.CodecName)),
+        Baseline? saved = currentPath is null ? null : Mecom.Harness.Gate.Baseline.Load(currentPath);
+        IReadOnlyList<Migration.MigrationRun>? currentMigration = baseline.Migration is null ? null
+            : saved is not null ? saved.Migration ?? throw new ArgumentException($"{currentPath}: has no migration metrics to compare with the baseline's")
+            : MeasureMigration(baseline.MigrationCorpus);
+        ComparisonResult current = saved is not null
+            ? saved.Codecs
+            : Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => !CalibrationCodec.IsReference(c))),
                 baseline.Codecs.Settings.Passes);
         GateReport report = GateComparison.Compare(baseline.Codecs, current, threshold);
+        if (baseline.Migration is not null && currentMigration is not null)
+        {
+            report = report with { Rows = report.Rows.Concat(MigrationGate.Compare(baseline.Migration, currentMigration)).ToArray() };
+        }
 
         // A shared runner has slow spells of seconds that hit every codec at once. When measuring live, a
         // speed regression must be seen again in a fresh measurement before it counts (sizes need no second look).
-        for (int retry = 0; retry < 2 && currentPath is null && report.Rows.Any(r => r.Verdict == Verdict.Regressed && r.Metric != "size"); retry++)
+        for (int retry = 0; retry < 2 && currentPath is null && report.Rows.Any(r => r.Verdict == Verdict.Regressed && r.Metric is "compress" or "decompress"); retry++)
         {
             AnsiConsole.MarkupLine("[yellow]speed regression seen: measuring again to confirm[/]");
-            ComparisonResult again = Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => c != MemcpyCodec.CodecName)),
+            ComparisonResult again = Measure(corpus ?? baseline.Corpus, string.Join(',', baseline.Codecs.Settings.Codecs.Where(c => !CalibrationCodec.IsReference(c))),
                 baseline.Codecs.Settings.Passes);
             GateReport second = GateComparison.Compare(baseline.Codecs, again, threshold);
             report = report with
@@ -100,6 +126,11 @@ public static class GateCommands
         }
 
         AnsiConsole.Write(table);
+        if (report.References.Count > 0)
+        {
+            AnsiConsole.MarkupLine("the machine itself, current / baseline: " + string.Join(", ", report.References.Select(kv => $"{kv.Key} {kv.Value:F3}x")));
+        }
+
         if (markdownPath is not null)
         {
             File.WriteAllText(markdownPath, Markdown(report, baseline, threshold));
@@ -118,11 +149,17 @@ public static class GateCommands
         md.AppendLine(regressions == 0 ? "### mecom gate: passed" : $"### mecom gate: {regressions} regression(s)");
         md.AppendLine();
         md.AppendLine($"Against baseline commit `{Short(baseline.Commit)}`; speed threshold {threshold} (Mann-Whitney equivalence test, alpha 0.001"
-            + (report.Normalized ? ", speeds relative to memcpy in the same pass" : string.Empty) + "); sizes must not grow.");
+            + (report.Normalized ? ", speeds relative to memcpy in the same pass" : string.Empty) + "); sizes and the simulated migration's bytes, downtime and time must not grow.");
         foreach (string warning in report.Warnings)
         {
             md.AppendLine();
             md.AppendLine($"> warning: {warning}");
+        }
+
+        if (report.References.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("The machine itself, current / baseline: " + string.Join(", ", report.References.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F3}x"))) + ".");
         }
 
         md.AppendLine();
@@ -137,11 +174,15 @@ public static class GateCommands
         return md.ToString();
     }
 
-    private static string Value(GateRow row, double v) =>
-        row.Metric == "size" ? v.ToString("N0", CultureInfo.InvariantCulture) + " B" : v.ToString("F0", CultureInfo.InvariantCulture) + " MB/s";
+    private static string Value(GateRow row, double v) => row.Metric switch
+    {
+        "size" or "bytes" => v.ToString("N0", CultureInfo.InvariantCulture) + " B",
+        "downtime" or "time" => v.ToString("F3", CultureInfo.InvariantCulture) + " ms",
+        _ => v.ToString("F0", CultureInfo.InvariantCulture) + " MB/s",
+    };
 
     private static string RatioText(GateRow row) =>
-        row.Metric == "size"
+        row.Metric is "size" or "bytes" or "downtime" or "time"
             ? row.Ratio.ToString("F4", CultureInfo.InvariantCulture) + "x"
             : string.Create(CultureInfo.InvariantCulture, $"{row.Ratio:F3}x [{row.RatioLow:F3}-{row.RatioHigh:F3}]");
 

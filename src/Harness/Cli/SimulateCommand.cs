@@ -18,7 +18,8 @@ public static class SimulateCommand
         var costs = new Option<string?>("--costs") { Description = "take codec speeds per page class from a saved 'mecom codecs --json' file instead of timing them here" };
         var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
         var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
-        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate };
+        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point; the table compares with their medians", DefaultValueFactory = _ => 3 };
+        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -30,10 +31,21 @@ public static class SimulateCommand
                 (spec, settings, _) => SimulatedMigration.Run(spec, settings, prices.For(spec)), "Simulated pre-copy migration", warmUp: false);
             if (r.GetValue(validate))
             {
-                AnsiConsole.MarkupLine("[bold]emulating the same grid to validate[/]");
-                IReadOnlyList<MigrationRun> emulated = MigrateCommand.Execute(request with { Json = null, Markdown = null, Plot = null },
-                    (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound));
-                AnsiConsole.Write(ValidationTable(simulated, emulated));
+                int n = r.GetValue(repeat);
+                if (n is < 1 or > 100)
+                {
+                    throw new ArgumentException($"--repeat must be in 1..100, got {n}");
+                }
+
+                var emulated = new List<IReadOnlyList<MigrationRun>>();
+                for (int i = 0; i < n; i++)
+                {
+                    AnsiConsole.MarkupLine($"[bold]emulating the same grid to validate ({i + 1} of {n})[/]");
+                    emulated.Add(MigrateCommand.Execute(request with { Json = null, Markdown = null, Plot = null },
+                        (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound)));
+                }
+
+                AnsiConsole.Write(ValidationTable(simulated, Medians(emulated)));
             }
 
             return 0;
@@ -48,10 +60,30 @@ public static class SimulateCommand
         _ => throw new ArgumentException($"--hosts must be shared or separate, got '{text}'"),
     };
 
+    /// <summary>Per grid point, the median of each metric over repeated emulated runs (timings on a shared machine wander).</summary>
+    internal static IReadOnlyList<MigrationRun> Medians(IReadOnlyList<IReadOnlyList<MigrationRun>> repeats) =>
+        repeats[0].Select((first, i) =>
+        {
+            var same = repeats.Select(runs => runs[i]).Where(x => x.Error is null).ToArray();
+            return same.Length == 0 ? first : first with
+            {
+                DowntimeMs = Median(same.Select(x => x.DowntimeMs)),
+                TotalTimeMs = Median(same.Select(x => x.TotalTimeMs)),
+                BytesSent = (long)Median(same.Select(x => (double)x.BytesSent)),
+                Exact = same.All(x => x.Exact),
+            };
+        }).ToArray();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     /// <summary>Simulated against emulated, run by run: the deviation of each metric.</summary>
     public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated)
     {
-        var table = new Table().RoundedBorder().Title("simulated vs emulated (deviation = simulated / emulated - 1)")
+        var table = new Table().RoundedBorder().Title("simulated vs emulated (median of the emulated runs; deviation = simulated / emulated - 1)")
             .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
             .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())

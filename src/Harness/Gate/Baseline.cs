@@ -20,6 +20,12 @@ public sealed record Baseline
     /// <summary>The codec comparison, with every pass's MB/s in its samples.</summary>
     public required ComparisonResult Codecs { get; init; }
 
+    /// <summary>Simulated migrations with free CPUs (<see cref="MigrationGate"/>), or null when not measured.</summary>
+    public IReadOnlyList<Migration.MigrationRun>? Migration { get; init; }
+
+    /// <summary>The migration metrics' guest (full path), or null for the shipped VM.</summary>
+    public string? MigrationCorpus { get; init; }
+
     public void Save(string path)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));

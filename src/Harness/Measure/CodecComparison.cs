@@ -29,6 +29,8 @@ public static class CodecComparison
         {
             names.Add(MemcpyCodec.CodecName);
             instances.Add(new MemcpyCodec());
+            names.Add(CalibrationCodec.CodecName);
+            instances.Add(new CalibrationCodec());
         }
 
         // groups[s][k]: the pages of entry s in class k, copied together.

@@ -79,7 +79,8 @@ public sealed class CostTable
     /// <paramref name="speeds"/> (a saved <c>mecom codecs --json</c>), a codec found there takes its per-class
     /// medians from the file instead of being timed here; sizes are always exact.
     /// </summary>
-    public static CostTable Measure(GuestWorkload workload, int pageSize, IEnumerable<string> codecNames, int passes = 3, Action<string>? progress = null, ComparisonResult? speeds = null)
+    /// <param name="timed">False: sizes only, every CPU cost zero (<see cref="FreeCpu"/>): deterministic, and quick.</param>
+    public static CostTable Measure(GuestWorkload workload, int pageSize, IEnumerable<string> codecNames, int passes = 3, Action<string>? progress = null, ComparisonResult? speeds = null, bool timed = true)
     {
         int count = workload.ContentCount;
         byte[] classes = new byte[count];
@@ -89,18 +90,22 @@ public sealed class CostTable
         }
 
         var table = new CostTable(pageSize, classes, workload.Contents);
-        table.MeasureFixed(passes);
+        if (timed)
+        {
+            table.MeasureFixed(passes);
+        }
+
         foreach (string name in codecNames.Select(n => CodecRegistry.Parse(n).ToString()).Distinct())
         {
             progress?.Invoke(name);
-            table.Add(name, passes, speeds?.Results.FirstOrDefault(r => r.Codec == CodecRegistry.Parse(name).ToString() && r.ByClass is not null));
+            table.Add(name, passes, speeds?.Results.FirstOrDefault(r => r.Codec == CodecRegistry.Parse(name).ToString() && r.ByClass is not null), timed);
         }
 
         return table;
     }
 
     /// <summary>Adds (or replaces) a codec's costs; for the tuner, which prices many selector settings.</summary>
-    public void Add(string name, int passes = 3, CodecRow? saved = null)
+    public void Add(string name, int passes = 3, CodecRow? saved = null, bool timed = true)
     {
         IPageCodec codec = CodecRegistry.Create(name);
         int count = Classes.Length;
@@ -113,6 +118,13 @@ public sealed class CostTable
 
         double[] compress = new double[PageClassifier.All.Count];
         double[] decompress = new double[PageClassifier.All.Count];
+        if (!timed)
+        {
+            (codec as IDisposable)?.Dispose();
+            codecs[CodecRegistry.Parse(name).ToString()] = new CodecCosts(codec.Name, size, compress, decompress);
+            return;
+        }
+
         byte[] page = new byte[PageSize];
         WarmUp(() =>
         {

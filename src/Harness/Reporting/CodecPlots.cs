@@ -20,7 +20,7 @@ public static class CodecPlots
     /// <summary>Codecs no other beats on both compress speed and ratio (the memcpy row excluded).</summary>
     public static IReadOnlyList<CodecRow> ParetoFront(IEnumerable<CodecRow> rows)
     {
-        var candidates = rows.Where(r => r.Codec != MemcpyCodec.CodecName && !double.IsNaN(r.CompressMBps.Median)).ToArray();
+        var candidates = rows.Where(r => !CalibrationCodec.IsReference(r.Codec) && !double.IsNaN(r.CompressMBps.Median)).ToArray();
         return candidates
             .Where(r => !candidates.Any(o => o != r
                 && o.CompressMBps.Median >= r.CompressMBps.Median && o.Ratio >= r.Ratio
@@ -32,7 +32,7 @@ public static class CodecPlots
     private static Plot Pareto(ComparisonResult result)
     {
         var plot = new Plot();
-        var rows = result.Results.Where(r => r.Codec != MemcpyCodec.CodecName && r.CompressMBps.Median > 0).ToArray();
+        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec) && r.CompressMBps.Median > 0).ToArray();
         var front = ParetoFront(rows);
 
         // Log scale by hand: positions are log10(MB/s), ticks are labelled in MB/s.
@@ -86,7 +86,7 @@ public static class CodecPlots
     private static Plot ByClass(ComparisonResult result)
     {
         var plot = new Plot();
-        var rows = result.Results.Where(r => r.Codec != MemcpyCodec.CodecName).ToArray();
+        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec)).ToArray();
         string[] classes = rows.SelectMany(r => r.ByClass?.Keys ?? []).Distinct().ToArray();
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
