@@ -27,6 +27,12 @@ public static class Corpora
 
     public static IReadOnlyList<CorpusEntry> Shipped() => CorpusEntry.Discover(ShippedFolder);
 
+    private static readonly Lazy<byte[]> SmallGuestImage = new(() =>
+        Shipped().First(e => e.Name == "python-kvstore").ReadAllPages()[..(2048 * 4096)]);
+
+    /// <summary>A small guest for migrations: the first 2,048 pages (8 MiB) of the shipped CPython entry.</summary>
+    public static byte[] SmallGuest => SmallGuestImage.Value;
+
     public static IReadOnlyList<CorpusEntry> Shared() =>
         SharedFolder is { } folder ? CorpusEntry.Discover(folder) : [];
 

@@ -139,14 +139,15 @@ public static class MigrateCommand
     {
         var grid = new GridOptions();
         var to = new Option<string>("--to") { Description = "the target's HOST:PORT (a running 'mecom migrate target')", Required = true };
-        var command = new Command("source", "the sending side, to a target in another process or host") { to };
+        var token = TokenOption();
+        var command = new Command("source", "the sending side, to a target in another process or host") { to, token };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
             IPEndPoint endpoint = ParseEndpoint(r.GetValue(to)!, "--to");
             IReadOnlyList<MigrationRun> runs = Execute(grid.Request(r), (spec, settings, onRound) =>
             {
-                using var client = new TcpClient { NoDelay = true };
+                using TcpClient client = EmulatedMigration.ConfigureSource(new TcpClient());
                 try
                 {
                     client.Connect(endpoint);
@@ -156,7 +157,7 @@ public static class MigrateCommand
                     throw new MigrationFailedException($"cannot connect to the target at {endpoint}: {e.Message}");
                 }
 
-                return EmulatedMigration.RunSource(client.GetStream(), spec, settings, null, onRound);
+                return EmulatedMigration.RunSource(client.GetStream(), spec, settings, null, onRound, Token(r, token));
             });
             return runs.All(x => x.Exact && x.Error is null) ? 0 : 1;
         }));
@@ -168,7 +169,9 @@ public static class MigrateCommand
         var listen = new Option<string>("--listen") { Description = "ADDRESS:PORT to accept the source on", DefaultValueFactory = _ => "127.0.0.1:7070" };
         var sessions = new Option<int>("--sessions") { Description = "migrations to serve before exiting; 0 = until stopped", DefaultValueFactory = _ => 0 };
         var workers = new Option<int>("--workers") { Description = "decompressing threads; 0 = cores", DefaultValueFactory = _ => 0 };
-        var command = new Command("target", "the receiving side: decodes and verifies every page, serves one migration after another") { listen, sessions, workers };
+        var maxMemory = new Option<long>("--max-memory-mib") { Description = "largest guest a source may announce, MiB", DefaultValueFactory = _ => 2047 };
+        var token = TokenOption();
+        var command = new Command("target", "the receiving side: decodes and verifies every page, serves one migration after another") { listen, sessions, workers, maxMemory, token };
         command.SetAction(r => CliErrors.Guard(() =>
         {
             IPEndPoint endpoint = ParseEndpoint(r.GetValue(listen)!, "--listen");
@@ -178,10 +181,23 @@ public static class MigrateCommand
                 throw new ArgumentException($"--sessions must not be negative, got {count}");
             }
 
+            string? secret = Token(r, token);
+            if (secret is null && !IPAddress.IsLoopback(endpoint.Address))
+            {
+                throw new ArgumentException($"listening on {endpoint} (not loopback) needs a shared secret: pass --token (or set {TokenVariable}) on both sides");
+            }
+
+            long mib = r.GetValue(maxMemory);
+            if (mib is < 1 or > 2047)
+            {
+                throw new ArgumentException($"--max-memory-mib must be in 1..2047 (one array holds the guest), got {mib}");
+            }
+
+            // One session at a time, and a short queue of waiting peers: the target's memory is one guest's.
             var listener = new TcpListener(endpoint);
             try
             {
-                listener.Start();
+                listener.Start(backlog: 4);
             }
             catch (SocketException e)
             {
@@ -189,12 +205,11 @@ public static class MigrateCommand
             }
 
             Console.Out.WriteLine($"mecom target: listening on {listener.LocalEndpoint}");
-            var target = new MigrationTarget(r.GetValue(workers));
+            var target = new MigrationTarget(r.GetValue(workers), new TargetLimits { MaxMemoryBytes = mib << 20 }, secret);
             int failures = 0;
             for (int served = 0; count == 0 || served < count; served++)
             {
-                using TcpClient client = listener.AcceptTcpClient();
-                client.NoDelay = true;
+                using TcpClient client = EmulatedMigration.ConfigureTarget(listener.AcceptTcpClient());
                 TargetReport report = target.Serve(client.GetStream());
                 failures += report.Error is null && report.Exact ? 0 : 1;
                 Console.Out.WriteLine(report.Error is null
@@ -206,6 +221,22 @@ public static class MigrateCommand
             return failures == 0 ? 0 : 1;
         }));
         return command;
+    }
+
+    public const string TokenVariable = "MECOM_MIGRATE_TOKEN";
+
+    private static Option<string?> TokenOption() =>
+        new("--token") { Description = $"shared secret for the HMAC handshake (default: ${TokenVariable}); required by a target listening beyond loopback" };
+
+    private static string? Token(ParseResult r, Option<string?> option)
+    {
+        string? token = r.GetValue(option) ?? Environment.GetEnvironmentVariable(TokenVariable);
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        return token.Length >= 8 ? token : throw new ArgumentException("--token must be at least 8 characters");
     }
 
     internal static IPEndPoint ParseEndpoint(string text, string option)

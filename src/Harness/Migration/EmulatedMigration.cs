@@ -96,11 +96,41 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         return exact;
     }
 
+    /// <summary>
+    /// Reads the target's next answer, passing over its progress reports; gives up when the target has
+    /// received nothing for <see cref="StallTimeoutMs"/> while bytes are still on their way to it.
+    /// </summary>
     private ReadOnlySpan<byte> Expect(byte type, int length, out byte[] buffer)
     {
-        if (!Wire.TryRead(connection, 4096, out byte got, out buffer, out int n))
+        var counted = (CountingStream)connection;
+        long acked = -1;
+        var since = Stopwatch.StartNew();
+        byte got;
+        int n;
+        while (true)
         {
-            throw new MigrationFailedException("the target closed the connection without answering");
+            if (!Wire.TryRead(connection, 4096, out got, out buffer, out n))
+            {
+                throw new MigrationFailedException("the target closed the connection without answering");
+            }
+
+            if (got != Wire.Progress || n != 8)
+            {
+                break;
+            }
+
+            long received = BinaryPrimitives.ReadInt64LittleEndian(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (received > acked)
+            {
+                acked = received;
+                since.Restart();
+            }
+            else if (received < counted.BytesWritten && since.ElapsedMilliseconds > StallTimeoutMs)
+            {
+                throw new MigrationFailedException(
+                    $"the target stopped reading: it has received {received:N0} of the {counted.BytesWritten:N0} bytes sent, and nothing more for {StallTimeoutMs / 1000} s");
+            }
         }
 
         if (got == Wire.Error)
@@ -123,9 +153,11 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     /// Migrates <paramref name="spec"/> over <paramref name="connection"/> (a connected target) and returns
     /// the run; <paramref name="targetMemory"/>, when known (in-process), is compared byte for byte too.
     /// </summary>
-    public static MigrationRun RunSource(Stream connection, GuestSpec spec, MigrationSettings settings, Func<byte[]?>? targetMemory = null, Action<RoundRecord>? onRound = null)
+    public static MigrationRun RunSource(Stream socket, GuestSpec spec, MigrationSettings settings, Func<byte[]?>? targetMemory = null, Action<RoundRecord>? onRound = null, string? token = null)
     {
         settings.Validate();
+        var connection = new CountingStream(socket);
+        Authenticate(connection, token);
         var clock = Stopwatch.StartNew();
         var guest = new GuestMemory((byte[])spec.Image.Clone(), spec.PageSize);
         using GuestWorkload workload = spec.MakeWorkload();
@@ -147,7 +179,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         catch (IOException e)
         {
             workload.Pause();
-            throw new MigrationFailedException($"the connection to the target failed: {TargetReason(connection) ?? e.Message}", e);
+            throw new MigrationFailedException($"the connection to the target failed: {TargetReason(connection) ?? Describe(e)}", e);
         }
 
         byte[]? target = targetMemory?.Invoke();
@@ -158,6 +190,51 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
 
         return Runs.From(spec, settings, outcome, new EngineFigures(
             "emulated", workload.Describe, guest.Writes, (double)engine.sender.Totals.Ticks / Stopwatch.Frequency, engine.decodeNs / 1e9, engine.sender.PageCounts, exact));
+    }
+
+    private static string Describe(IOException e) =>
+        e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
+            ? "the target stopped reading (no progress within the I/O timeout)"
+            : e.Message;
+
+    /// <summary>Answers the target's challenge: the token's MAC of its nonce, or nothing without a token.</summary>
+    private static void Authenticate(Stream connection, string? token)
+    {
+        try
+        {
+            if (!Wire.TryRead(connection, 1 + Wire.NonceBytes, out byte type, out byte[] buffer, out int n))
+            {
+                throw new MigrationFailedException("the target closed the connection before its challenge");
+            }
+
+            try
+            {
+                if (type == Wire.Error)
+                {
+                    throw new MigrationFailedException($"the target refused the connection: {Encoding.UTF8.GetString(buffer, 0, n)}");
+                }
+
+                if (type != Wire.Challenge || n != 1 + Wire.NonceBytes)
+                {
+                    throw new MigrationFailedException($"the peer is not a mecom target (message type 0x{type:x2} of {n} bytes where a challenge was due)");
+                }
+
+                if (buffer[0] == 1 && token is null)
+                {
+                    throw new MigrationFailedException("the target requires a token: pass the same --token to the source");
+                }
+
+                Wire.Write(connection, Wire.Auth, token is null ? [] : Wire.Mac(token, buffer.AsSpan(1, Wire.NonceBytes)));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new MigrationFailedException($"the connection to the target failed during authentication: {e.Message}", e);
+        }
     }
 
     private static string? TargetReason(Stream connection)
@@ -187,6 +264,31 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         return null;
     }
 
+    /// <summary>A write that makes no progress for this long means the peer stopped reading.</summary>
+    public const int StallTimeoutMs = 3000;
+
+    /// <summary>How long the source waits for any message: a live target reports progress twice a second.</summary>
+    public const int AnswerTimeoutMs = StallTimeoutMs;
+
+    /// <summary>How long a target waits for a silent source before it gives the session up.</summary>
+    public const int IdleSourceTimeoutMs = 60_000;
+
+    public static TcpClient ConfigureSource(TcpClient client)
+    {
+        client.NoDelay = true;
+        client.SendTimeout = StallTimeoutMs;
+        client.ReceiveTimeout = AnswerTimeoutMs;
+        return client;
+    }
+
+    public static TcpClient ConfigureTarget(TcpClient client)
+    {
+        client.NoDelay = true;
+        client.SendTimeout = StallTimeoutMs;
+        client.ReceiveTimeout = IdleSourceTimeoutMs;
+        return client;
+    }
+
     /// <summary>Source and target in this process, over a loopback TCP connection.</summary>
     public static MigrationRun RunInProcess(GuestSpec spec, MigrationSettings settings, Action<RoundRecord>? onRound = null)
     {
@@ -196,12 +298,11 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         var target = new MigrationTarget(settings.EffectiveWorkers);
         Task<TargetReport> served = Task.Factory.StartNew(() =>
         {
-            using TcpClient accepted = listener.AcceptTcpClient();
-            accepted.NoDelay = true;
+            using TcpClient accepted = ConfigureTarget(listener.AcceptTcpClient());
             return target.Serve(accepted.GetStream());
         }, TaskCreationOptions.LongRunning);
 
-        using var client = new TcpClient { NoDelay = true };
+        using TcpClient client = ConfigureSource(new TcpClient());
         client.Connect(IPAddress.Loopback, port);
         try
         {

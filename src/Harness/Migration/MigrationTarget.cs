@@ -32,29 +32,73 @@ public sealed record TargetLimits
 /// round are decoded in any order; a round's end is a barrier, so a page re-sent (or sent as a delta) in
 /// a later round is applied after its earlier version.
 /// </summary>
-public sealed class MigrationTarget(int workers, TargetLimits? limits = null)
+public sealed class MigrationTarget(int workers, TargetLimits? limits = null, string? token = null)
 {
     private readonly TargetLimits limits = limits ?? new TargetLimits();
+
+    /// <summary>Whether peers must prove they hold the shared token.</summary>
+    public bool RequiresToken => token is not null;
 
     public int Workers { get; } = workers > 0 ? workers : Environment.ProcessorCount;
 
     /// <summary>Serves one migration session on <paramref name="stream"/>; protocol errors end it with an Error message.</summary>
-    public TargetReport Serve(Stream stream)
+    public TargetReport Serve(Stream connection)
     {
+        var stream = new CountingStream(connection);
         Session? session = null;
+        // Progress from the first byte: a source waiting on this target hears from it twice a second.
+        using var progress = new Timer(_ => TryProgress(stream), null, Wire.ProgressIntervalMs, Wire.ProgressIntervalMs);
         try
         {
+            Authenticate(stream);
             session = Hello(stream);
             return session.Run();
         }
-        catch (Exception e) when (e is WireException or FrameFormatException or CorruptPageException or PageMismatchException or IOException or InvalidDataException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever a peer sends ends only its own session: the target stays up for the next one.
+            progress.Change(Timeout.Infinite, Timeout.Infinite);
             TrySendError(stream, e.Message);
             return new TargetReport(session?.Applied ?? 0, session?.DecodeSeconds ?? 0, false, session?.Memory, e.Message);
         }
         finally
         {
             session?.Dispose();
+        }
+    }
+
+    private void Authenticate(Stream stream)
+    {
+        byte[] challenge = new byte[1 + Wire.NonceBytes];
+        challenge[0] = (byte)(token is null ? 0 : 1);
+        System.Security.Cryptography.RandomNumberGenerator.Fill(challenge.AsSpan(1));
+        Wire.Write(stream, Wire.Challenge, challenge);
+        if (!Wire.TryRead(stream, 64, out byte type, out byte[] buffer, out int length))
+        {
+            throw new WireException("the peer closed the connection before authenticating");
+        }
+
+        try
+        {
+            if (type != Wire.Auth)
+            {
+                throw new WireException($"expected an authentication answer, got message type 0x{type:x2}: is the peer an older mecom?");
+            }
+
+            if (token is not null)
+            {
+                byte[] expected = Wire.Mac(token, challenge.AsSpan(1));
+                if (length != expected.Length || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expected, buffer.AsSpan(0, length)))
+                {
+                    throw new WireException(length == 0
+                        ? "authentication failed: this target requires a token (--token) and the peer sent none"
+                        : "authentication failed: the peer's token is not this target's");
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -108,6 +152,20 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null)
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void TryProgress(CountingStream stream)
+    {
+        try
+        {
+            byte[] payload = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload, stream.BytesRead);
+            Wire.Write(stream, Wire.Progress, payload);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
+        {
+            // The session is ending; its own path reports why.
         }
     }
 

@@ -8,12 +8,17 @@ namespace Mecom.Harness.Migration;
 /// The migration connection's messages: type u8 | payload length u32 (little-endian) | payload.
 /// </summary>
 /// <remarks>
+/// First the target sends <c>Challenge</c> (u8 1 when a token is required, then a 32-byte random nonce)
+/// and the source answers <c>Auth</c> (HMAC-SHA256 of "mecom-migrate-v1" + nonce under the shared token,
+/// or nothing without one); a target with a token ends any session whose answer is not that MAC.
 /// Source to target: <c>Hello</c> (magic "MCMG", version u16, page size u32, pages u64, batch pages u32,
 /// reply delay µs u32), <c>Frame</c> (a <see cref="Codecs.Framing.BatchFrame"/>), <c>RoundEnd</c> (round u32:
 /// the target applies every frame before it, before any after it), <c>Finish</c> (no payload: the guest is
 /// paused and everything is sent), <c>Check</c> (XXH128 of the source's final memory, sent after Done so
 /// hashing 2 GiB is not counted as downtime). Target to source: <c>Done</c> (pages applied u64, decode ns u64; every page verified),
-/// <c>Verdict</c> (u8 1 when the target's memory hashes equal to the source's), <c>Error</c> (UTF-8 text).
+/// <c>Verdict</c> (u8 1 when the target's memory hashes equal to the source's), <c>Error</c> (UTF-8 text),
+/// and every <see cref="ProgressIntervalMs"/> <c>Progress</c> (u64 bytes received so far): a target that
+/// is alive but receives nothing more is told apart from one that is busy.
 /// A reader takes a payload length only up to the limit its state allows, so a forged length allocates nothing.
 /// </remarks>
 public static class Wire
@@ -23,8 +28,15 @@ public static class Wire
     public const byte RoundEnd = 3;
     public const byte Finish = 4;
     public const byte Check = 5;
+    public const byte Challenge = 6;
+    public const byte Auth = 7;
+    public const int NonceBytes = 32;
     public const byte Done = 0x81;
     public const byte Verdict = 0x82;
+    public const byte Progress = 0x83;
+
+    /// <summary>How often a target reports the bytes it has received, so a source can tell a slow target from a stuck link.</summary>
+    public const int ProgressIntervalMs = 500;
     public const byte Error = 0xEE;
 
     public const uint HelloMagic = 0x474D434D; // "MCMG"
@@ -45,6 +57,18 @@ public static class Wire
 
     public static void Write(Stream stream, byte type, ReadOnlySpan<byte> payload)
     {
+        if (stream is CountingStream shared)
+        {
+            // Whole messages only: the target's progress reports come from a timer thread.
+            lock (shared.WriteLock)
+            {
+                Write(stream.Write, type, payload);
+                stream.Flush();
+            }
+
+            return;
+        }
+
         Write(stream.Write, type, payload);
         stream.Flush();
     }
@@ -105,6 +129,16 @@ public static class Wire
         }
 
         return total;
+    }
+
+    /// <summary>The answer to a challenge: HMAC-SHA256 over a fixed label and the nonce, keyed by the token.</summary>
+    public static byte[] Mac(string token, ReadOnlySpan<byte> nonce)
+    {
+        byte[] label = Encoding.ASCII.GetBytes("mecom-migrate-v1");
+        byte[] message = new byte[label.Length + nonce.Length];
+        label.CopyTo(message, 0);
+        nonce.CopyTo(message.AsSpan(label.Length));
+        return System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(token), message);
     }
 
     public static byte[] HelloPayload(int pageSize, long pages, int batchPages, double replyDelayMs)
