@@ -189,7 +189,9 @@ public sealed class WkdmCodec : IPageCodec
 
                 for (int i = 0; i < 16; i++)
                 {
-                    uint h = slots[i];
+                    // Slots are 0..16 by construction; the clamp (a conditional move) keeps the raw-pointer
+                    // dictionary in bounds even if a vector expansion step were ever wrong on some CPU.
+                    uint h = Math.Min(slots[i], WkdmFormat.SpareSlot);
                     uint value = (dict[h] & entryMasks[i]) | dst[i];
                     dict[h] = value;
                     dst[i] = value;
