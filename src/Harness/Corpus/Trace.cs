@@ -31,10 +31,15 @@ public sealed class TraceReader : IDisposable
     private long lastTime = -1;
 
     public TraceReader(string path, int expectedPageSize, long expectedPages)
+        : this(OpenFile(path), path, expectedPageSize, expectedPages)
     {
-        this.path = path;
-        Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        stream = path.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20, checkEndOfStream: true, leaveOpen: false) : file;
+    }
+
+    /// <summary>Reads a trace from any stream (uncompressed); <paramref name="name"/> is what errors call it.</summary>
+    public TraceReader(Stream source, string name, int expectedPageSize, long expectedPages)
+    {
+        path = name;
+        stream = source;
         try
         {
             ReadHeader(expectedPageSize, expectedPages);
@@ -44,6 +49,12 @@ public sealed class TraceReader : IDisposable
             stream.Dispose();
             throw;
         }
+    }
+
+    private static Stream OpenFile(string path)
+    {
+        Stream file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return path.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20, checkEndOfStream: true, leaveOpen: false) : file;
     }
 
     private void ReadHeader(int expectedPageSize, long expectedPages)
