@@ -28,7 +28,7 @@ public static class Program
                 ["seeds", var target, var dir] => Seeds(Targets.Find(target), dir),
                 ["mutate", var target, ..] => Mutate(target, args.Length > 2 ? long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount),
                 ["replay", var target, var dir] => Replay(Targets.Find(target), dir),
-                ["afl", var target] => Afl(Targets.Find(target)),
+                ["afl", var target] => Afl(target),
                 _ => Usage(),
             };
         }
@@ -154,11 +154,16 @@ public static class Program
         return 0;
     }
 
-    /// <summary>Under afl-fuzz: every input through the target; an unexpected exception is AFL's crash.</summary>
-    private static int Afl(Target target)
+    /// <summary>
+    /// Under afl-fuzz: every input through the target; an unexpected exception is AFL's crash. The target is
+    /// resolved inside the callback: instrumented code may run only once SharpFuzz has set up AFL's map.
+    /// </summary>
+    private static int Afl(string name)
     {
+        Target? target = null;
         Fuzzer.OutOfProcess.Run(stream =>
         {
+            target ??= Targets.Find(name);
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             target.Run(copy.ToArray());
