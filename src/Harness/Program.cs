@@ -14,6 +14,9 @@ public static class Program
         }
 
         var root = new RootCommand("mecom: how fast and how small memory pages compress for live migration");
+        var verbose = new Option<bool>("--verbose") { Description = "show stack traces of unexpected errors", Recursive = true };
+        root.Options.Add(verbose);
+        CliErrors.Verbose = args.Contains("--verbose");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CodecsCommand.Create());
         root.Subcommands.Add(GateCommands.BaselineCommand());

@@ -102,4 +102,15 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("one entry", error);
     }
+
+    [Fact]
+    public void Verbose_is_accepted_by_every_command_and_errors_stay_one_line_without_it()
+    {
+        (int code, string error) = Run("migrate", "--bandwidth", "fast", "--verbose");
+        Assert.Equal(2, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.False(Mecom.Harness.Cli.CliErrors.Verbose && !error.Contains("fast", StringComparison.Ordinal));
+        Mecom.Harness.Cli.CliErrors.Verbose = false;
+        Assert.Equal(1, Mecom.Harness.Cli.CliErrors.Guard(() => throw new InvalidOperationException("boom")));
+    }
 }

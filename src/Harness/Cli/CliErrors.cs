@@ -5,11 +5,15 @@ namespace Mecom.Harness.Cli;
 
 /// <summary>
 /// Turns the failures a user can fix (bad names, missing or malformed files) into one line on stderr and
-/// exit code 2; anything else is a bug and keeps its stack trace.
+/// exit code 2, a failed migration into one line and exit 1, and anything else (a bug) into one line and
+/// exit 1 as well, with the stack trace only under <c>--verbose</c>.
 /// </summary>
 public static class CliErrors
 {
     public const int UsageError = 2;
+
+    /// <summary>Set by <c>--verbose</c>: unexpected errors keep their stack traces.</summary>
+    public static bool Verbose { get; set; }
 
     public static int Guard(Func<int> action)
     {
@@ -26,6 +30,11 @@ public static class CliErrors
         catch (Migration.MigrationFailedException e)
         {
             Console.Error.WriteLine($"mecom: migration failed: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (!Verbose && e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"mecom: unexpected error ({e.GetType().Name}): {e.Message} (run again with --verbose for the stack trace, and please report it)");
             return 1;
         }
     }
