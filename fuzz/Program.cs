@@ -90,12 +90,27 @@ public static class Program
         var gen = Gen.Select(Gen.Int[0, seeds.Count - 1], Gen.Int[0, seeds.Count - 1], Edit.Generator);
         var clock = Stopwatch.StartNew();
         long slowest = 0;
+        // A hang never returns to be measured: a watchdog saves the input that has run for 10 s and stops.
+        var running = new System.Collections.Concurrent.ConcurrentDictionary<int, (long Start, byte[] Input)>();
+        using var watchdog = new Timer(_ =>
+        {
+            foreach (var (_, (start, input)) in running)
+            {
+                if (Stopwatch.GetTimestamp() - start > 10 * Stopwatch.Frequency)
+                {
+                    Save(target, input);
+                    Console.WriteLine($"{target.Name}: FINDING: an input has run for over 10 s (a hang); saved in fuzz/findings");
+                    Environment.Exit(1);
+                }
+            }
+        }, null, 1000, 1000);
         try
         {
             gen.Sample(t =>
             {
                 byte[] input = Edit.Apply(seeds[t.Item1], seeds[t.Item2], t.Item3);
                 long start = Stopwatch.GetTimestamp();
+                running[Environment.CurrentManagedThreadId] = (start, input);
                 try
                 {
                     target.Run(input);

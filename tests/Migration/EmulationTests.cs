@@ -196,6 +196,21 @@ public class EmulationTests
     }
 
     [Fact]
+    public async Task A_hello_asking_the_target_to_sleep_for_an_hour_is_refused()
+    {
+        // Found by the wire fuzzer: the emulated reply latency came from the peer unchecked.
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            byte[] hello = Wire.HelloPayload(4096, 64, 16, 0);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(22), uint.MaxValue);
+            Wire.Write(stream, Wire.Hello, hello);
+            TargetReport report = await served.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            Assert.Contains("latency", report.Error);
+        }
+    }
+
+    [Fact]
     public async Task A_corrupted_frame_ends_the_session_naming_the_page()
     {
         var (stream, served, client) = Connect();

@@ -36,6 +36,12 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 {
     private readonly TargetLimits limits = limits ?? new TargetLimits();
 
+    /// <summary>
+    /// Longest emulated latency a peer may ask the target to add to its answers (the source's own limit):
+    /// found by fuzzing, a forged hello could otherwise make the target sleep for an hour.
+    /// </summary>
+    public const uint MaxReplyDelayUs = 10_000_000;
+
     /// <summary>Whether peers must prove they hold the shared token.</summary>
     public bool RequiresToken => token is not null;
 
@@ -140,6 +146,11 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
             if (pages == 0 || pages > (ulong)(limits.MaxMemoryBytes / pageSize))
             {
                 throw new WireException($"a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
+            }
+
+            if (replyDelayUs > MaxReplyDelayUs)
+            {
+                throw new WireException($"a link latency of {replyDelayUs / 1000.0:0.#} ms is beyond the {MaxReplyDelayUs / 1000} ms this target emulates");
             }
 
             if (batchPages is 0 || batchPages > limits.MaxBatchPages)
