@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace Mecom.Harness.Migration;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Mecom.Harness.Migration;
 /// </summary>
 public sealed class GuestMemory
 {
-    private readonly ulong[] dirty;
+    private readonly DirtyBitmap dirty;
 
     public GuestMemory(byte[] memory, int pageSize)
     {
@@ -21,7 +19,7 @@ public sealed class GuestMemory
         Memory = memory;
         PageSize = pageSize;
         Pages = memory.Length / pageSize;
-        dirty = new ulong[(Pages + 63) / 64];
+        dirty = new DirtyBitmap(Pages);
     }
 
     public byte[] Memory { get; }
@@ -38,34 +36,11 @@ public sealed class GuestMemory
     public void Write(long page, ReadOnlySpan<byte> contents)
     {
         contents.CopyTo(Memory.AsSpan((int)(page * PageSize), PageSize));
-        Interlocked.Or(ref dirty[page >> 6], 1UL << (int)(page & 63));
+        dirty.Set(page);
         Interlocked.Increment(ref writes);
     }
 
-    public long CountDirty()
-    {
-        long count = 0;
-        for (int i = 0; i < dirty.Length; i++)
-        {
-            count += BitOperations.PopCount(Volatile.Read(ref dirty[i]));
-        }
+    public long CountDirty() => dirty.Count();
 
-        return count;
-    }
-
-    public long[] Harvest()
-    {
-        var pages = new List<long>();
-        for (int i = 0; i < dirty.Length; i++)
-        {
-            ulong word = Interlocked.Exchange(ref dirty[i], 0);
-            while (word != 0)
-            {
-                pages.Add(i * 64L + BitOperations.TrailingZeroCount(word));
-                word &= word - 1;
-            }
-        }
-
-        return pages.ToArray();
-    }
+    public long[] Harvest() => dirty.Harvest();
 }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using Mecom.Codecs;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Framing;
@@ -24,7 +23,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly CostTable costs;
     private readonly GuestWorkload workload;
     private readonly int[] current;
-    private readonly ulong[] dirty;
+    private readonly DirtyBitmap dirty;
     private readonly IEnumerator<GuestWrite> writes;
     private readonly CodecCosts[] candidates;
     private readonly AdaptiveSelector? selector;
@@ -53,7 +52,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
             current[p] = p;
         }
 
-        dirty = new ulong[(spec.Pages + 63) / 64];
+        dirty = new DirtyBitmap(spec.Pages);
         writes = workload.Schedule(spec.Pages).GetEnumerator();
         hasNext = writes.MoveNext();
         candidates = settings.Strategy.Codecs.Select(c => costs.For(c.ToString())).ToArray();
@@ -118,7 +117,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
         {
             GuestWrite w = writes.Current;
             current[w.Page] = w.ContentId;
-            dirty[w.Page >> 6] |= 1UL << (int)(w.Page & 63);
+            dirty.Set(w.Page);
             guestWrites++;
             hasNext = writes.MoveNext();
         }
@@ -241,33 +240,9 @@ public sealed class SimulatedMigration : IPrecopyEngine
         return (bytes, c, d);
     }
 
-    public long CountDirty()
-    {
-        long n = 0;
-        foreach (ulong w in dirty)
-        {
-            n += BitOperations.PopCount(w);
-        }
+    public long CountDirty() => dirty.Count();
 
-        return n;
-    }
-
-    public long[] HarvestDirty()
-    {
-        var pages = new List<long>();
-        for (int i = 0; i < dirty.Length; i++)
-        {
-            ulong word = dirty[i];
-            dirty[i] = 0;
-            while (word != 0)
-            {
-                pages.Add(i * 64L + BitOperations.TrailingZeroCount(word));
-                word &= word - 1;
-            }
-        }
-
-        return pages.ToArray();
-    }
+    public long[] HarvestDirty() => dirty.Harvest();
 
     public void PauseGuest() => paused = true;
 
