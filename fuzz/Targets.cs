@@ -89,6 +89,7 @@ public static class Targets
         list.Add(new Target("xbzrle", DeltaSeeds, DeltaRun, typeof(CorruptPageException)));
         list.Add(new Target("frame", FrameSeeds, FrameRun, typeof(FrameFormatException), typeof(CorruptPageException), typeof(PageMismatchException)));
         list.Add(new Target("trace", TraceSeeds, TraceRun, typeof(CorpusFormatException)));
+        list.Add(new Target("corpus", CorpusSeeds, CorpusRun, typeof(CorpusFormatException)));
         list.Add(new Target("wire", WireSeeds, WireRun));
         return list;
     }
@@ -235,6 +236,52 @@ public static class Targets
         using var reader = new TraceReader(new MemoryStream(input, writable: false), "fuzz", PageSize, TracePages);
         while (reader.TryRead(out _))
         {
+        }
+    }
+
+    private const int CorpusSeedPages = 4;
+
+    /// <summary>
+    /// A corpus entry in one input: a flags byte (bit 0: the image is zstd-compressed), the metadata JSON,
+    /// a zero byte, then the image. Seeds: each shipped entry's metadata cut to its first pages.
+    /// </summary>
+    private static IReadOnlyList<byte[]> CorpusSeeds()
+    {
+        var seeds = new List<byte[]>();
+        foreach (CorpusEntry entry in CorpusEntry.Discover(CorporaFolder()))
+        {
+            string json = System.Text.Json.JsonSerializer.Serialize(entry.Meta with { Pages = CorpusSeedPages }, CorpusMeta.Json);
+            byte[] image = entry.ReadAllPages()[..(CorpusSeedPages * entry.PageSize)];
+            foreach (bool zstd in new[] { false, true })
+            {
+                byte[] body = zstd ? new ZstdSharp.Compressor(3).Wrap(image).ToArray() : image;
+                seeds.Add([(byte)(zstd ? 1 : 0), .. System.Text.Encoding.UTF8.GetBytes(json), 0, .. body]);
+            }
+        }
+
+        return seeds;
+    }
+
+    private static void CorpusRun(byte[] input)
+    {
+        if (input.Length == 0)
+        {
+            return;
+        }
+
+        int end = Array.IndexOf(input, (byte)0, 1);
+        if (end < 0)
+        {
+            end = input.Length;
+        }
+
+        CorpusMeta meta = CorpusMeta.Parse(System.Text.Encoding.UTF8.GetString(input, 1, end - 1), "fuzz.meta.json");
+        var body = new MemoryStream(input, Math.Min(end + 1, input.Length), input.Length - Math.Min(end + 1, input.Length), writable: false);
+        using Stream image = (input[0] & 1) != 0 ? new ZstdSharp.DecompressionStream(body, checkEndOfStream: true) : body;
+        byte[] pages = CorpusEntry.ReadImage(image, "fuzz.pages", meta.Pages, meta.PageSize);
+        if (pages.Length != meta.Pages * meta.PageSize)
+        {
+            throw new FindingException($"read {pages.Length} bytes for {meta.Pages} pages of {meta.PageSize}");
         }
     }
 

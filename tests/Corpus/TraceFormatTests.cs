@@ -181,6 +181,21 @@ public sealed class TraceFormatTests : IDisposable
         Assert.Contains("not valid metadata JSON", Assert.Throws<CorpusFormatException>(() => CorpusEntry.Open(stem)).Message);
     }
 
+    [Theory]
+    [InlineData("{\"format\":1,\"pages\":-1}", "pages -1 is not")]
+    [InlineData("{\"format\":1,\"pages\":9223372036854775807}", "pages 9223372036854775807 is not")]
+    [InlineData("{\"format\":2,\"pages\":1}", "format 2 is not supported")]
+    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"../../etc/passwd\"}}", "not a plain file name")]
+    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"/etc/passwd\"}}", "not a plain file name")]
+    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"t\",\"epochs\":-3}}", "must not be negative")]
+    [InlineData("null", "the metadata is empty")]
+    public void Metadata_no_reader_could_honour_is_refused_by_name(string json, string expected)
+    {
+        var e = Assert.Throws<CorpusFormatException>(() => CorpusMeta.Parse(json, "x.meta.json"));
+        Assert.Contains("x.meta.json", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
     [Fact]
     public void The_shared_corpora_traces_read_without_error()
     {
@@ -223,5 +238,27 @@ public sealed class CompressedImageTests : IDisposable
         File.WriteAllBytes(stem + ".pages.zst", file[..(file.Length / 2)]);
         var e = Assert.Throws<CorpusFormatException>(() => CorpusEntry.Open(stem).ReadAllPages());
         Assert.Contains("z.pages.zst", e.Message);
+    }
+
+    [Fact]
+    public void Metadata_claiming_gigabytes_over_a_tiny_image_costs_a_small_buffer_not_the_claim()
+    {
+        // Found by the corpus fuzz target's review: the reader used to allocate pages x pageSize up front.
+        string stem = Path.Combine(folder, "big");
+        using (var zst = new ZstdSharp.CompressionStream(File.Create(stem + ".pages.zst"), 3, 0, leaveOpen: false))
+        {
+            zst.Write(new byte[4096]);
+        }
+
+        File.WriteAllText(stem + ".meta.json", "{\"format\":1,\"pageSize\":4096,\"pages\":500000}");
+        File.WriteAllBytes(stem + ".pages", new byte[4096]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var raw = Assert.Throws<CorpusFormatException>(() => CorpusEntry.Open(stem).ReadAllPages());
+        Assert.Contains("the image ends after 4096 bytes", raw.Message);
+        File.Delete(stem + ".pages");
+        var zstd = Assert.Throws<CorpusFormatException>(() => CorpusEntry.Open(stem).ReadAllPages());
+        Assert.Contains("the image ends after 4096 bytes", zstd.Message);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 64 << 20, $"{allocated:N0} bytes allocated to refuse a 4 KiB image claiming 2 GB");
     }
 }

@@ -79,15 +79,6 @@ public sealed class CorpusEntry
         if (File.Exists(metaPath))
         {
             meta = CorpusMeta.Read(metaPath);
-            if (meta.Format != 1)
-            {
-                throw new CorpusFormatException(metaPath, 0, $"format {meta.Format} is not supported (this reader knows format 1)");
-            }
-
-            if (meta.PageSize is < 1024 or > 65536 || (meta.PageSize & (meta.PageSize - 1)) != 0)
-            {
-                throw new CorpusFormatException(metaPath, 0, $"pageSize {meta.PageSize} is not a power of two between 1024 and 65536");
-            }
         }
         else if (!pages.EndsWith(".zst", StringComparison.Ordinal))
         {
@@ -116,38 +107,67 @@ public sealed class CorpusEntry
     /// </summary>
     public byte[] ReadAllPages()
     {
-        long expected = Pages * PageSize;
+        using Stream image = OpenImage();
+        return ReadImage(image, PagesPath, Pages, PageSize);
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="pages"/> pages from an image stream (raw bytes, or a zstd stream if
+    /// <paramref name="path"/> ends in .zst, already decoded by the caller). The array grows with what
+    /// actually arrives, so metadata claiming 2 GiB over a tiny file costs a small buffer, not 2 GiB.
+    /// </summary>
+    public static byte[] ReadImage(Stream image, string path, long pages, int pageSize)
+    {
+        long expected = pages * pageSize;
         if (expected > Array.MaxLength)
         {
-            throw new CorpusFormatException(PagesPath, 0, $"{expected} bytes is too large to hold in one array; stream it instead");
+            throw new CorpusFormatException(path, 0, $"{expected} bytes is too large to hold in one array; stream it instead");
         }
 
-        byte[] data = GC.AllocateUninitializedArray<byte>((int)expected);
-        using Stream image = OpenImage();
+        if (image.CanSeek && image.Length != expected)
+        {
+            throw new CorpusFormatException(path, Math.Min(image.Length, expected), image.Length < expected
+                ? $"the image ends after {image.Length} bytes, but the metadata says {pages} pages of {pageSize} ({expected} bytes)"
+                : $"the image is longer than the {pages} pages of {pageSize} bytes the metadata says");
+        }
+
+        byte[] data = GC.AllocateUninitializedArray<byte>((int)Math.Min(expected, image.CanSeek ? expected : 16 << 20));
         int total = 0;
         try
         {
             int read;
-            while (total < data.Length && (read = image.Read(data, total, data.Length - total)) > 0)
+            while (total < expected)
             {
+                if (total == data.Length)
+                {
+                    byte[] larger = GC.AllocateUninitializedArray<byte>((int)Math.Min(expected, 2L * data.Length));
+                    data.AsSpan().CopyTo(larger);
+                    data = larger;
+                }
+
+                if ((read = image.Read(data, total, data.Length - total)) <= 0)
+                {
+                    break;
+                }
+
                 total += read;
             }
 
-            if (total < data.Length)
+            if (total < expected)
             {
-                throw new CorpusFormatException(PagesPath, total,
-                    $"the image ends after {total} bytes, but the metadata says {Pages} pages of {PageSize} ({expected} bytes)");
+                throw new CorpusFormatException(path, total,
+                    $"the image ends after {total} bytes, but the metadata says {pages} pages of {pageSize} ({expected} bytes)");
             }
 
             if (image.ReadByte() >= 0)
             {
-                throw new CorpusFormatException(PagesPath, total,
-                    $"the image is longer than the {Pages} pages of {PageSize} bytes the metadata says");
+                throw new CorpusFormatException(path, total,
+                    $"the image is longer than the {pages} pages of {pageSize} bytes the metadata says");
             }
         }
         catch (Exception e) when (e is ZstdException or EndOfStreamException)
         {
-            throw new CorpusFormatException(PagesPath, total, $"zstd stream is corrupt: {e.Message}");
+            throw new CorpusFormatException(path, total, $"zstd stream is corrupt: {e.Message}");
         }
 
         return data;
