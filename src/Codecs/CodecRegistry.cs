@@ -37,8 +37,12 @@ public static class CodecRegistry
     [
         (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null),
             level => new MecomCodec(level!.Value)),
+        (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null),
+            level => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, new Lz4Codec(), level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
             _ => new WkdmCodec()),
+        (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null),
+            _ => new BdiCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),
             _ => new Lz4Codec()),
         (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null),

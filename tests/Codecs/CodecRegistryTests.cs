@@ -23,7 +23,7 @@ public class CodecRegistryTests
     }
 
     [Theory]
-    [InlineData("lz5", "unknown codec 'lz5'; valid codecs: mecom, wkdm, lz4")]
+    [InlineData("lz5", "unknown codec 'lz5'; valid codecs: mecom, mecom-bdi, wkdm, bdi, lz4")]
     [InlineData("zstd:99", "bad level '99' for codec 'zstd'; valid levels: -7..22")]
     [InlineData("zstd:0", "bad level '0'")]
     [InlineData("zstd:fast", "bad level 'fast'")]

@@ -15,7 +15,7 @@ public struct FrameStats
     public int Delta;
 
     /// <summary>Pages per <see cref="MecomCodec"/> tag (zero, same-filled, word-pattern, general) when the codec is the selector.</summary>
-    public int MecomZero, MecomSame, MecomWord, MecomGeneral;
+    public int MecomZero, MecomSame, MecomWord, MecomBdi, MecomGeneral;
 
     /// <summary>Stopwatch ticks spent copying, compressing and hashing.</summary>
     public long Ticks;
@@ -29,6 +29,7 @@ public struct FrameStats
         MecomZero += other.MecomZero;
         MecomSame += other.MecomSame;
         MecomWord += other.MecomWord;
+        MecomBdi += other.MecomBdi;
         MecomGeneral += other.MecomGeneral;
         Ticks += other.Ticks;
     }
@@ -199,6 +200,7 @@ public sealed class FrameBuilder
             case MecomCodec.TagZero: stats.MecomZero++; break;
             case MecomCodec.TagSameFilled: stats.MecomSame++; break;
             case MecomCodec.TagWordPattern: stats.MecomWord++; break;
+            case MecomCodec.TagBaseDelta: stats.MecomBdi++; break;
             default: stats.MecomGeneral++; break;
         }
     }

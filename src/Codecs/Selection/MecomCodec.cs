@@ -15,8 +15,11 @@ namespace Mecom.Codecs.Selection;
 /// <item><term>1 same-filled</term><description>the 64-bit fill value, little-endian (9 bytes).</description></item>
 /// <item><term>2 word-pattern</term><description>WKdm's output (<see cref="WkdmFormat"/>).</description></item>
 /// <item><term>3 general</term><description>the general codec's output (K4os LZ4 fast unless another is given).</description></item>
+/// <item><term>4 base-delta</term><description>BΔI's output (<see cref="BdiFormat"/>).</description></item>
 /// </list>
-/// <para>Choice: zero and same-filled come from the vector detectors; otherwise WKdm's modelling pass
+/// <para>Choice: zero and same-filled come from the vector detectors; then BΔI's classification (whole
+/// blocks in vectors, stopped as soon as the size passes the threshold) gives its exact size, and BΔI is
+/// used when that is at most <see cref="BdiMaxEighths"/>/8 of the page; otherwise WKdm's modelling pass
 /// gives its exact size, and WKdm is used when that is at most <see cref="WkdmMaxEighths"/>/8 of the page
 /// (XNU's rule is 4/8: WKdm unless its output reaches half a page). Everything else goes to the general
 /// codec. A page whose output would not be smaller than the page is sent raw (<see cref="PageCodec.DidNotFit"/>).
@@ -28,6 +31,13 @@ public sealed class MecomCodec : IPageCodec
     public const byte TagSameFilled = 1;
     public const byte TagWordPattern = 2;
     public const byte TagGeneral = 3;
+    public const byte TagBaseDelta = 4;
+
+    /// <summary>
+    /// The default BΔI threshold in eighths of a page (0: never). Measured (README, "The MECOM selector"):
+    /// see <see cref="DefaultWkdmMaxEighths"/> for how.
+    /// </summary>
+    public const int DefaultBdiMaxEighths = 0;
 
     /// <summary>
     /// The default WKdm threshold in eighths of a page: the fastest setting whose ratio is at least K4os
@@ -38,6 +48,7 @@ public sealed class MecomCodec : IPageCodec
     public const int DefaultWkdmMaxEighths = 0;
 
     private readonly WkdmCodec wkdm = new();
+    private readonly BdiCodec bdi = new();
     private readonly IPageCodec general;
 
     public MecomCodec(int wkdmMaxEighths = DefaultWkdmMaxEighths)
@@ -46,7 +57,7 @@ public sealed class MecomCodec : IPageCodec
     }
 
     /// <summary>The selector with another general codec (e.g. zstd with a dictionary).</summary>
-    public MecomCodec(int wkdmMaxEighths, IPageCodec general)
+    public MecomCodec(int wkdmMaxEighths, IPageCodec general, int bdiMaxEighths = DefaultBdiMaxEighths)
     {
         this.general = general;
         if (wkdmMaxEighths is < 0 or > 8)
@@ -54,9 +65,19 @@ public sealed class MecomCodec : IPageCodec
             throw new ArgumentOutOfRangeException(nameof(wkdmMaxEighths), wkdmMaxEighths, "the WKdm threshold is 0..8 eighths of a page");
         }
 
+        if (bdiMaxEighths is < 0 or > 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bdiMaxEighths), bdiMaxEighths, "the BDI threshold is 0..8 eighths of a page");
+        }
+
         WkdmMaxEighths = wkdmMaxEighths;
-        Name = general is Lz4Codec { Name: "lz4" } ? $"mecom:{wkdmMaxEighths}" : $"mecom:{wkdmMaxEighths}+{general.Name}";
+        BdiMaxEighths = bdiMaxEighths;
+        string lead = bdiMaxEighths == DefaultBdiMaxEighths ? $"mecom:{wkdmMaxEighths}" : $"mecom-bdi:{bdiMaxEighths}";
+        Name = general is Lz4Codec { Name: "lz4" } ? lead : $"{lead}+{general.Name}";
     }
+
+    /// <summary>BΔI is chosen when its exact output is at most this many eighths of the page (0: never).</summary>
+    public int BdiMaxEighths { get; }
 
     public string Name { get; }
 
@@ -85,6 +106,16 @@ public sealed class MecomCodec : IPageCodec
         }
 
         Span<byte> payload = destination[1..Math.Min(destination.Length, page.Length)];
+        if (BdiMaxEighths > 0)
+        {
+            int room = Math.Min(payload.Length, BdiMaxEighths * page.Length / 8);
+            if (bdi.Classify(page, room) <= room)
+            {
+                destination[0] = TagBaseDelta;
+                return 1 + bdi.Pack(page, payload);
+            }
+        }
+
         if (WkdmMaxEighths > 0)
         {
             // WKdm knows its exact size after tagging and stops there when it exceeds the room given,
@@ -126,9 +157,10 @@ public sealed class MecomCodec : IPageCodec
                 break;
             case TagWordPattern:
             case TagGeneral:
+            case TagBaseDelta:
                 try
                 {
-                    (source[0] == TagWordPattern ? (IPageCodec)wkdm : general).Decompress(payload, page);
+                    (source[0] switch { TagWordPattern => wkdm, TagBaseDelta => bdi, _ => general }).Decompress(payload, page);
                 }
                 catch (CorruptPageException e)
                 {

@@ -207,11 +207,12 @@ public sealed class SourceSender : IDisposable
         Totals.Add(stats);
         Add("raw", stats.Raw);
         Add("delta", stats.Delta);
-        if (stats.MecomZero + stats.MecomSame + stats.MecomWord + stats.MecomGeneral > 0)
+        if (stats.MecomZero + stats.MecomSame + stats.MecomWord + stats.MecomBdi + stats.MecomGeneral > 0)
         {
             Add("mecom/zero", stats.MecomZero);
             Add("mecom/same-filled", stats.MecomSame);
             Add("mecom/wkdm", stats.MecomWord);
+            Add("mecom/bdi", stats.MecomBdi);
             Add("mecom/general", stats.MecomGeneral);
         }
         else
