@@ -90,6 +90,7 @@ public static class Targets
         list.Add(new Target("frame", FrameSeeds, FrameRun, typeof(FrameFormatException), typeof(CorruptPageException), typeof(PageMismatchException)));
         list.Add(new Target("trace", TraceSeeds, TraceRun, typeof(CorpusFormatException)));
         list.Add(new Target("corpus", CorpusSeeds, CorpusRun, typeof(CorpusFormatException)));
+        list.Add(new Target("batch-stream", BatchStreamSeeds, BatchStreamRun, typeof(CorruptPageException)));
         list.Add(new Target("wire", WireSeeds, WireRun));
         return list;
     }
@@ -237,6 +238,32 @@ public static class Targets
         while (reader.TryRead(out _))
         {
         }
+    }
+
+    private static readonly ThreadLocal<(BatchStream Stream, byte[] Area)> BatchStreamState =
+        new(() => (new BatchStream(new Mecom.Codecs.General.ZstdCodec(1), PageSize, FramePages, tags: true), new byte[FramePages * PageSize + 2 * Guard]));
+
+    /// <summary>Whole batches as one zstd stream (<see cref="BatchStream"/>), tagged; the pages are the real ones.</summary>
+    private static IReadOnlyList<byte[]> BatchStreamSeeds()
+    {
+        var stream = new BatchStream(new Mecom.Codecs.General.ZstdCodec(1), PageSize, FramePages, tags: true);
+        byte[] output = new byte[stream.MaxOutput(FramePages)];
+        var seeds = new List<byte[]>();
+        for (int first = 0; first + FramePages <= Pages.Value.Length; first += FramePages)
+        {
+            byte[] pages = Pages.Value.Skip(first).Take(FramePages).SelectMany(p => p).ToArray();
+            seeds.Add(output[..stream.Compress(pages, output)]);
+        }
+
+        return seeds;
+    }
+
+    private static void BatchStreamRun(byte[] input)
+    {
+        var (stream, area) = BatchStreamState.Value;
+        area.AsSpan().Fill(Canary);
+        stream.Decompress(input, area.AsSpan(Guard, FramePages * PageSize));
+        CheckGuards(area, "batch-stream");
     }
 
     private const int CorpusSeedPages = 4;

@@ -104,6 +104,12 @@ public sealed class DeflateCodec : IPageCodec
 
         public void Reset(int max)
         {
+            if (buffer.Length < max)
+            {
+                // Pages never get here after the first; a batch stream hands over many pages at once.
+                buffer = new byte[max];
+            }
+
             length = position = 0;
             limit = max;
             Overflowed = false;

@@ -24,7 +24,7 @@ public static class CliErrors
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
                                       or CorpusFormatException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"mecom: {e.Message}");
+            Console.Error.WriteLine(Verbose ? $"mecom: {e}" : $"mecom: {e.Message}");
             return UsageError;
         }
         catch (Migration.MigrationFailedException e)
