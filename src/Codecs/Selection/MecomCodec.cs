@@ -108,11 +108,13 @@ public sealed class MecomCodec : IPageCodec
         Span<byte> payload = destination[1..Math.Min(destination.Length, page.Length)];
         if (BdiMaxEighths > 0)
         {
+            // BDI stops as soon as its output passes the room offered, like WKdm below.
             int room = Math.Min(payload.Length, BdiMaxEighths * page.Length / 8);
-            if (bdi.Classify(page, room) <= room)
+            int written = bdi.Compress(page, payload[..room]);
+            if (written > 0)
             {
                 destination[0] = TagBaseDelta;
-                return 1 + bdi.Pack(page, payload);
+                return 1 + written;
             }
         }
 

@@ -18,46 +18,48 @@ internal readonly record struct BdiBlock(byte Id, uint Mask, ulong Base);
 /// </summary>
 internal static class BdiClassifier
 {
-    public static BdiBlock Classify(ref byte block, SimdTier tier)
+    public static BdiBlock Classify(ref byte block, SimdTier tier) => tier switch
     {
-        if (tier == SimdTier.Scalar)
-        {
-            return ClassifyScalar(ref block);
-        }
+        SimdTier.Scalar => ClassifyScalar(ref block),
+        SimdTier.Vector128 => Encode<Tier128>(ref block, ref Unsafe.NullRef<byte>(), write: false),
+        SimdTier.Vector256 => Encode<Tier256>(ref block, ref Unsafe.NullRef<byte>(), write: false),
+        _ => Encode<Tier512>(ref block, ref Unsafe.NullRef<byte>(), write: false),
+    };
 
+    /// <summary>
+    /// Chooses the block's encoding and writes its payload at <paramref name="to"/> in the same pass:
+    /// the vectors that proved an encoding fits are the ones packed, so nothing is computed twice. Every
+    /// encoding that fits on the way is written, and the last one written is the one returned. Writes
+    /// may run 16 bytes past the payload (and a raw block is copied whole).
+    /// </summary>
+    public static BdiBlock ClassifyAndPack(ref byte block, ref byte to, SimdTier tier) => tier switch
+    {
+        SimdTier.Vector128 => Encode<Tier128>(ref block, ref to, write: true),
+        SimdTier.Vector256 => Encode<Tier256>(ref block, ref to, write: true),
+        _ => Encode<Tier512>(ref block, ref to, write: true),
+    };
+
+    /// <summary>
+    /// One compiled copy per tier (the struct type argument), so each tier's tests inline into the
+    /// decision below instead of being calls: the decision is written once, the vector code once per width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static BdiBlock Encode<TTier>(ref byte block, ref byte to, bool write)
+        where TTier : struct, IBdiTier
+    {
         ulong first = Unsafe.ReadUnaligned<ulong>(ref block);
-        bool zeros, repeated;
-        if (tier >= SimdTier.Vector512)
-        {
-            Vector512<ulong> v = Vector512.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref block));
-            zeros = v == Vector512<ulong>.Zero;
-            repeated = v == Vector512.Create(first);
-        }
-        else if (tier >= SimdTier.Vector256)
-        {
-            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
-            Vector256<ulong> a = Vector256.LoadUnsafe(ref words), b = Vector256.LoadUnsafe(ref words, 4);
-            zeros = (a | b) == Vector256<ulong>.Zero;
-            Vector256<ulong> f = Vector256.Create(first);
-            repeated = ((a ^ f) | (b ^ f)) == Vector256<ulong>.Zero;
-        }
-        else
-        {
-            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
-            Vector128<ulong> a = Vector128.LoadUnsafe(ref words), b = Vector128.LoadUnsafe(ref words, 2);
-            Vector128<ulong> c = Vector128.LoadUnsafe(ref words, 4), d = Vector128.LoadUnsafe(ref words, 6);
-            zeros = (a | b | c | d) == Vector128<ulong>.Zero;
-            Vector128<ulong> f = Vector128.Create(first);
-            repeated = ((a ^ f) | (b ^ f) | (c ^ f) | (d ^ f)) == Vector128<ulong>.Zero;
-        }
-
-        if (zeros)
+        if (TTier.AllEqual(ref block, 0))
         {
             return new BdiBlock(BdiFormat.Zeros, 0, 0);
         }
 
-        if (repeated)
+        if (TTier.AllEqual(ref block, first))
         {
+            if (write)
+            {
+                Unsafe.WriteUnaligned(ref to, first);
+            }
+
             return new BdiBlock(BdiFormat.Repeated, 0, first);
         }
 
@@ -67,20 +69,19 @@ internal static class BdiClassifier
         // which tries every encoding in the table's order.
         uint m;
         ulong bits;
-        bool fits84 = Try<long>(ref block, 4, tier, out uint m84, out ulong b84);
-        if (fits84 && Try<long>(ref block, 1, tier, out m, out bits))
+        bool fits84 = Try<TTier, long>(ref block, 4, out uint m84, out ulong b84, ref to, write);
+        if (fits84 && Try<TTier, long>(ref block, 1, out m, out bits, ref to, write))
         {
             return new BdiBlock(2, m, bits);
         }
 
-        bool fits42 = Try<int>(ref block, 2, tier, out uint m42, out ulong b42);
-
-        if (fits42 && Try<int>(ref block, 1, tier, out m, out bits))
+        bool fits42 = Try<TTier, int>(ref block, 2, out uint m42, out ulong b42, ref to, write);
+        if (fits42 && Try<TTier, int>(ref block, 1, out m, out bits, ref to, write))
         {
             return new BdiBlock(5, m, bits & 0xFFFF_FFFF);
         }
 
-        if (fits84 && Try<long>(ref block, 2, tier, out m, out bits))
+        if (fits84 && Try<TTier, long>(ref block, 2, out m, out bits, ref to, write))
         {
             return new BdiBlock(3, m, bits);
         }
@@ -90,12 +91,22 @@ internal static class BdiClassifier
             return new BdiBlock(6, m42, b42 & 0xFFFF_FFFF);
         }
 
-        if (Try<short>(ref block, 1, tier, out m, out bits))
+        if (Try<TTier, short>(ref block, 1, out m, out bits, ref to, write))
         {
             return new BdiBlock(7, m, bits & 0xFFFF);
         }
 
-        return fits84 ? new BdiBlock(4, m84, b84) : new BdiBlock(BdiFormat.Raw, 0, 0);
+        if (fits84)
+        {
+            return new BdiBlock(4, m84, b84);
+        }
+
+        if (write)
+        {
+            Unsafe.CopyBlockUnaligned(ref to, ref block, BdiFormat.BlockBytes);
+        }
+
+        return new BdiBlock(BdiFormat.Raw, 0, 0);
     }
 
     /// <summary>
@@ -104,73 +115,185 @@ internal static class BdiClassifier
     /// with no 64-bit arithmetic shift, which AVX2 lacks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Try<T>(ref byte block, int deltaBytes, SimdTier tier, out uint mask, out ulong baseBits)
+    private static bool Try<TTier, T>(ref byte block, int deltaBytes, out uint mask, out ulong baseBits, ref byte to, bool write)
+        where TTier : struct, IBdiTier
         where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
         T bias = T.CreateTruncating(1L << (8 * deltaBytes - 1));
         T high = T.CreateTruncating(~((1L << (8 * deltaBytes)) - 1));
-        return tier >= SimdTier.Vector512 ? Try512(ref block, bias, high, out mask, out baseBits)
-            : tier >= SimdTier.Vector256 ? Try256(ref block, bias, high, out mask, out baseBits)
-            : Try128(ref block, bias, high, out mask, out baseBits);
-    }
-
-    private static bool Try512<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits)
-        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
-    {
-        ref T lanes = ref Unsafe.As<byte, T>(ref block);
-        Vector512<T> vb = Vector512.Create(bias), vh = Vector512.Create(high);
-        Vector512<T> x = Vector512.LoadUnsafe(ref lanes);
-        Vector512<T> immediate = Vector512.Equals((x + vb) & vh, Vector512<T>.Zero);
-        mask = (uint)immediate.ExtractMostSignificantBits();
-        T b = BaseOf(ref lanes, mask, Vector512<T>.Count);
-        baseBits = ulong.CreateTruncating(b);
-        Vector512<T> diff = x - Vector512.Create(b);
-        return (Vector512.Equals((diff + vb) & vh, Vector512<T>.Zero) | immediate) == Vector512<T>.AllBitsSet;
-    }
-
-    private static bool Try256<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits)
-        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
-    {
-        ref T lanes = ref Unsafe.As<byte, T>(ref block);
-        int count = Vector256<T>.Count;
-        Vector256<T> vb = Vector256.Create(bias), vh = Vector256.Create(high);
-        Vector256<T> x0 = Vector256.LoadUnsafe(ref lanes), x1 = Vector256.LoadUnsafe(ref lanes, (nuint)count);
-        Vector256<T> i0 = Vector256.Equals((x0 + vb) & vh, Vector256<T>.Zero), i1 = Vector256.Equals((x1 + vb) & vh, Vector256<T>.Zero);
-        mask = i0.ExtractMostSignificantBits() | (i1.ExtractMostSignificantBits() << count);
-        T b = BaseOf(ref lanes, mask, 2 * count);
-        baseBits = ulong.CreateTruncating(b);
-        Vector256<T> vbase = Vector256.Create(b);
-        Vector256<T> d0 = x0 - vbase, d1 = x1 - vbase;
-        return ((Vector256.Equals((d0 + vb) & vh, Vector256<T>.Zero) | i0) & (Vector256.Equals((d1 + vb) & vh, Vector256<T>.Zero) | i1)) == Vector256<T>.AllBitsSet;
-    }
-
-    private static bool Try128<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits)
-        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
-    {
-        ref T lanes = ref Unsafe.As<byte, T>(ref block);
-        int count = Vector128<T>.Count;
-        Vector128<T> vb = Vector128.Create(bias), vh = Vector128.Create(high);
-        mask = 0;
-        for (int p = 0; p < 4; p++)
+        int k = Unsafe.SizeOf<T>();
+        int id = k == 8 ? (deltaBytes == 1 ? 2 : deltaBytes == 2 ? 3 : 4) : k == 4 ? (deltaBytes == 1 ? 5 : 6) : 7;
+        int maskBytes = BdiFormat.BlockBytes / k / 8;
+        bool fits = TTier.Try(ref block, bias, high, out mask, out baseBits, write, ref Unsafe.Add(ref to, write ? k + maskBytes : 0), PackControls[id], 16 / k * deltaBytes);
+        if (fits && write)
         {
-            Vector128<T> x = Vector128.LoadUnsafe(ref lanes, (nuint)(p * count));
-            mask |= Vector128.Equals((x + vb) & vh, Vector128<T>.Zero).ExtractMostSignificantBits() << (p * count);
-        }
-
-        T b = BaseOf(ref lanes, mask, 4 * count);
-        baseBits = ulong.CreateTruncating(b);
-        Vector128<T> vbase = Vector128.Create(b);
-        uint part = (1u << count) - 1;
-        bool fits = true;
-        for (int p = 0; p < 4; p++)
-        {
-            // Immediate lanes need not fit as deltas: their mask bits count as fitting.
-            Vector128<T> diff = Vector128.LoadUnsafe(ref lanes, (nuint)(p * count)) - vbase;
-            uint ok = Vector128.Equals((diff + vb) & vh, Vector128<T>.Zero).ExtractMostSignificantBits() | (mask >> (p * count));
-            fits &= (ok & part) == part;
+            // Exact widths: the lanes are already stored right after.
+            Unsafe.WriteUnaligned(ref to, T.CreateTruncating(baseBits));
+            switch (maskBytes)
+            {
+                case 1: Unsafe.Add(ref to, k) = (byte)mask; break;
+                case 2: Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, k), (ushort)mask); break;
+                default: Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, k), mask); break;
+            }
         }
 
         return fits;
+    }
+
+    /// <summary>One vector width's two operations on a 64-byte block.</summary>
+    private interface IBdiTier
+    {
+        /// <summary>Every 8-byte word of the block equals <paramref name="value"/>.</summary>
+        static abstract bool AllEqual(ref byte block, ulong value);
+
+        /// <summary>The encoding test for lanes of <typeparamref name="T"/>: immediates, base, deltas.</summary>
+        /// When it fits and <paramref name="write"/> is set, each 16-byte chunk's stored values (the lane for
+        /// an immediate, the lane minus the base otherwise) are gathered by <paramref name="control"/> and
+        /// stored <paramref name="step"/> bytes apart from <paramref name="lanes"/>.
+        static abstract bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte lanes, Vector128<byte> control, int step)
+            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>;
+    }
+
+    private readonly struct Tier512 : IBdiTier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AllEqual(ref byte block, ulong value) =>
+            Vector512.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref block)) == Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+        {
+            ref T lanes = ref Unsafe.As<byte, T>(ref block);
+            Vector512<T> vb = Vector512.Create(bias), vh = Vector512.Create(high);
+            Vector512<T> x = Vector512.LoadUnsafe(ref lanes);
+            Vector512<T> immediate = Vector512.Equals((x + vb) & vh, Vector512<T>.Zero);
+            mask = (uint)immediate.ExtractMostSignificantBits();
+            T b = BaseOf(ref lanes, mask, Vector512<T>.Count);
+            baseBits = ulong.CreateTruncating(b);
+            Vector512<T> diff = x - Vector512.Create(b);
+            bool fits = (Vector512.Equals((diff + vb) & vh, Vector512<T>.Zero) | immediate) == Vector512<T>.AllBitsSet;
+            if (fits && write)
+            {
+                Vector512<byte> stored = Vector512.ConditionalSelect(immediate, x, diff).AsByte();
+                Store(stored.GetLower().GetLower(), stored.GetLower().GetUpper(), stored.GetUpper().GetLower(), stored.GetUpper().GetUpper(), ref to, control, step);
+            }
+
+            return fits;
+        }
+    }
+
+    private readonly struct Tier256 : IBdiTier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AllEqual(ref byte block, ulong value)
+        {
+            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
+            Vector256<ulong> v = Vector256.Create(value);
+            return ((Vector256.LoadUnsafe(ref words) ^ v) | (Vector256.LoadUnsafe(ref words, 4) ^ v)) == Vector256<ulong>.Zero;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+        {
+            ref T lanes = ref Unsafe.As<byte, T>(ref block);
+            int count = Vector256<T>.Count;
+            Vector256<T> vb = Vector256.Create(bias), vh = Vector256.Create(high);
+            Vector256<T> x0 = Vector256.LoadUnsafe(ref lanes), x1 = Vector256.LoadUnsafe(ref lanes, (nuint)count);
+            Vector256<T> i0 = Vector256.Equals((x0 + vb) & vh, Vector256<T>.Zero), i1 = Vector256.Equals((x1 + vb) & vh, Vector256<T>.Zero);
+            mask = i0.ExtractMostSignificantBits() | (i1.ExtractMostSignificantBits() << count);
+            T b = BaseOf(ref lanes, mask, 2 * count);
+            baseBits = ulong.CreateTruncating(b);
+            Vector256<T> vbase = Vector256.Create(b);
+            Vector256<T> d0 = x0 - vbase, d1 = x1 - vbase;
+            bool fits = ((Vector256.Equals((d0 + vb) & vh, Vector256<T>.Zero) | i0) & (Vector256.Equals((d1 + vb) & vh, Vector256<T>.Zero) | i1)) == Vector256<T>.AllBitsSet;
+            if (fits && write)
+            {
+                Vector256<byte> s0 = Vector256.ConditionalSelect(i0, x0, d0).AsByte(), s1 = Vector256.ConditionalSelect(i1, x1, d1).AsByte();
+                Store(s0.GetLower(), s0.GetUpper(), s1.GetLower(), s1.GetUpper(), ref to, control, step);
+            }
+
+            return fits;
+        }
+    }
+
+    private readonly struct Tier128 : IBdiTier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool AllEqual(ref byte block, ulong value)
+        {
+            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
+            Vector128<ulong> v = Vector128.Create(value);
+            return ((Vector128.LoadUnsafe(ref words) ^ v) | (Vector128.LoadUnsafe(ref words, 2) ^ v)
+                    | (Vector128.LoadUnsafe(ref words, 4) ^ v) | (Vector128.LoadUnsafe(ref words, 6) ^ v)) == Vector128<ulong>.Zero;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+        {
+            ref T lanes = ref Unsafe.As<byte, T>(ref block);
+            int count = Vector128<T>.Count;
+            Vector128<T> vb = Vector128.Create(bias), vh = Vector128.Create(high);
+            Vector128<T> x0 = Vector128.LoadUnsafe(ref lanes), x1 = Vector128.LoadUnsafe(ref lanes, (nuint)count);
+            Vector128<T> x2 = Vector128.LoadUnsafe(ref lanes, (nuint)(2 * count)), x3 = Vector128.LoadUnsafe(ref lanes, (nuint)(3 * count));
+            Vector128<T> i0 = Vector128.Equals((x0 + vb) & vh, Vector128<T>.Zero), i1 = Vector128.Equals((x1 + vb) & vh, Vector128<T>.Zero);
+            Vector128<T> i2 = Vector128.Equals((x2 + vb) & vh, Vector128<T>.Zero), i3 = Vector128.Equals((x3 + vb) & vh, Vector128<T>.Zero);
+            mask = i0.ExtractMostSignificantBits() | (i1.ExtractMostSignificantBits() << count)
+                | (i2.ExtractMostSignificantBits() << (2 * count)) | (i3.ExtractMostSignificantBits() << (3 * count));
+            T b = BaseOf(ref lanes, mask, 4 * count);
+            baseBits = ulong.CreateTruncating(b);
+            Vector128<T> vbase = Vector128.Create(b);
+            Vector128<T> d0 = x0 - vbase, d1 = x1 - vbase, d2 = x2 - vbase, d3 = x3 - vbase;
+
+            // Immediate lanes need not fit as deltas: their own test result counts as fitting.
+            bool fits = ((Vector128.Equals((d0 + vb) & vh, Vector128<T>.Zero) | i0) & (Vector128.Equals((d1 + vb) & vh, Vector128<T>.Zero) | i1)
+                    & (Vector128.Equals((d2 + vb) & vh, Vector128<T>.Zero) | i2) & (Vector128.Equals((d3 + vb) & vh, Vector128<T>.Zero) | i3))
+                   == Vector128<T>.AllBitsSet;
+            if (fits && write)
+            {
+                Store(Vector128.ConditionalSelect(i0, x0, d0).AsByte(), Vector128.ConditionalSelect(i1, x1, d1).AsByte(),
+                    Vector128.ConditionalSelect(i2, x2, d2).AsByte(), Vector128.ConditionalSelect(i3, x3, d3).AsByte(), ref to, control, step);
+            }
+
+            return fits;
+        }
+    }
+
+    /// <summary>The four 16-byte chunks of a block's stored values, each gathered by one byte shuffle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector128<byte> c0, Vector128<byte> c1, Vector128<byte> c2, Vector128<byte> c3, ref byte to, Vector128<byte> control, int step)
+    {
+        LaneShuffle.Shuffle(c0, control).StoreUnsafe(ref to);
+        LaneShuffle.Shuffle(c1, control).StoreUnsafe(ref Unsafe.Add(ref to, step));
+        LaneShuffle.Shuffle(c2, control).StoreUnsafe(ref Unsafe.Add(ref to, 2 * step));
+        LaneShuffle.Shuffle(c3, control).StoreUnsafe(ref Unsafe.Add(ref to, 3 * step));
+    }
+
+    /// <summary>
+    /// Per encoding id, the byte shuffle that moves the low d bytes of each k-byte lane of a 16-byte chunk
+    /// to the front (0x80: zero), as pshufb / tbl take it.
+    /// </summary>
+    internal static readonly Vector128<byte>[] PackControls = BuildPackControls();
+
+    private static Vector128<byte>[] BuildPackControls()
+    {
+        var controls = new Vector128<byte>[BdiFormat.Raw + 1];
+        Span<byte> control = stackalloc byte[16];
+        for (int id = 2; id < BdiFormat.Raw; id++)
+        {
+            int k = BdiFormat.LaneBytesOf[id], d = BdiFormat.DeltaBytesOf[id];
+            control.Fill(0x80);
+            for (int j = 0; j < 16 / k * d; j++)
+            {
+                control[j] = (byte)(j / d * k + j % d);
+            }
+
+            controls[id] = Vector128.Create((ReadOnlySpan<byte>)control);
+        }
+
+        return controls;
     }
 
     /// <summary>The first lane that is not an immediate; zero when every lane is one.</summary>

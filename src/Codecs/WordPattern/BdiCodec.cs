@@ -11,15 +11,17 @@ namespace Mecom.Codecs.WordPattern;
 /// </summary>
 /// <remarks>
 /// Where WKdm walks the page through a dictionary, BΔI looks at each 64-byte block on its own, so the
-/// choice of encoding (<see cref="BdiClassifier"/>) is a handful of whole-block vector compares and the
-/// size of the page is known before a byte is written. Packing and unpacking move each lane's low bytes
-/// with one store per lane, specialised per encoding. The selector uses <see cref="Classify"/> to learn the
-/// exact size cheaply and <see cref="Pack"/> only when it chooses BΔI.
+/// choice of encoding (<see cref="BdiClassifier"/>) is a handful of whole-block vector compares, and the
+/// vectors that prove an encoding fits are packed on the spot with one byte shuffle per 16 bytes. The
+/// scalar twin classifies a whole page, then packs it one lane at a time; unpacking is one load and one
+/// store per lane. The vector path stops as soon as the output passes what the caller offered, which is
+/// how the selector asks "at most B/8 of a page?".
 /// </remarks>
 public sealed class BdiCodec : IPageCodec
 {
     private readonly SimdTier tier;
     private BdiBlock[] blocks = [];
+    private byte[] scratch = [];
     private int classifiedBlocks;
 
     /// <summary>A codec on this machine's best vector tier.</summary>
@@ -38,16 +40,49 @@ public sealed class BdiCodec : IPageCodec
 
     public int Compress(ReadOnlySpan<byte> page, Span<byte> destination)
     {
-        int size = Classify(page);
-        return size >= page.Length || size > destination.Length ? PageCodec.DidNotFit : Pack(page, destination);
+        if (tier == SimdTier.Scalar)
+        {
+            int size = Classify(page);
+            return size >= page.Length || size > destination.Length ? PageCodec.DidNotFit : Pack(page, destination);
+        }
+
+        // Vector tiers choose and pack each block in one pass (the vectors that proved an encoding are the
+        // ones stored) into scratch with room for whole-vector stores, and stop once past the limit.
+        PageCodec.ValidatePageSize(page.Length);
+        int count = page.Length / BdiFormat.BlockBytes;
+        int limit = Math.Min(destination.Length, page.Length - 1);
+        if (scratch.Length < 2 * page.Length)
+        {
+            scratch = new byte[2 * page.Length];
+        }
+
+        ReadOnlySpan<byte> payload = BdiFormat.PayloadBytes;
+        ref byte src = ref MemoryMarshal.GetReference(page);
+        ref byte dst = ref MemoryMarshal.GetArrayDataReference(scratch);
+        int at = BdiFormat.HeaderBytes(page.Length);
+        for (int i = 0; i < count; i += 2)
+        {
+            BdiBlock a = BdiClassifier.ClassifyAndPack(ref Unsafe.Add(ref src, i * BdiFormat.BlockBytes), ref Unsafe.Add(ref dst, at), tier);
+            at += payload[a.Id];
+            BdiBlock b = BdiClassifier.ClassifyAndPack(ref Unsafe.Add(ref src, (i + 1) * BdiFormat.BlockBytes), ref Unsafe.Add(ref dst, at), tier);
+            at += payload[b.Id];
+            Unsafe.Add(ref dst, i / 2) = (byte)(a.Id | b.Id << 4);
+            if (at > limit)
+            {
+                return PageCodec.DidNotFit;
+            }
+        }
+
+        scratch.AsSpan(0, at).CopyTo(destination);
+        return at;
     }
 
     /// <summary>
     /// Chooses every block's encoding and returns the exact compressed size (which may be the page size or
-    /// more: then the page does not shrink). <see cref="Pack"/> writes what this chose. Past
-    /// <paramref name="limit"/> it stops and returns a size over the limit: the selector's early out.
+    /// more: then the page does not shrink). <see cref="Pack"/> writes what this chose. This pair is the
+    /// scalar twin's path; the vector tiers classify and pack in one pass (<see cref="Compress"/>).
     /// </summary>
-    internal int Classify(ReadOnlySpan<byte> page, int limit = int.MaxValue)
+    internal int Classify(ReadOnlySpan<byte> page)
     {
         PageCodec.ValidatePageSize(page.Length);
         int count = page.Length / BdiFormat.BlockBytes;
@@ -64,11 +99,6 @@ public sealed class BdiCodec : IPageCodec
             BdiBlock block = BdiClassifier.Classify(ref Unsafe.Add(ref start, i * BdiFormat.BlockBytes), tier);
             blocks[i] = block;
             size += payload[block.Id];
-            if (size > limit)
-            {
-                classifiedBlocks = -1;
-                return size;
-            }
         }
 
         classifiedBlocks = count;
@@ -121,7 +151,7 @@ public sealed class BdiCodec : IPageCodec
                     Unsafe.CopyBlockUnaligned(ref to, ref from, BdiFormat.BlockBytes);
                     break;
                 default:
-                    PackBlock(ref from, block, ref to, destination.Length - at >= payload[block.Id] + 16);
+                    PackBlock(ref from, block, ref to);
                     break;
             }
 
@@ -131,7 +161,7 @@ public sealed class BdiCodec : IPageCodec
         return size;
     }
 
-    private void PackBlock(ref byte block, BdiBlock b, ref byte to, bool roomForVectors)
+    private static void PackBlock(ref byte block, BdiBlock b, ref byte to)
     {
         int k = BdiFormat.LaneBytesOf[b.Id];
         int maskBytes = BdiFormat.MaskBytesOf[b.Id];
@@ -139,22 +169,6 @@ public sealed class BdiCodec : IPageCodec
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, k), b.Mask);
         ref byte lanes = ref Unsafe.Add(ref to, k + maskBytes);
         long baseValue = BdiClassifier.Wrap((long)b.Base, k);
-        if (tier != SimdTier.Scalar && roomForVectors)
-        {
-            Vector128<byte> control = PackControls[b.Id];
-            switch (b.Id)
-            {
-                case 2: PackVector<long>(ref block, baseValue, 1, control, ref lanes); break;
-                case 3: PackVector<long>(ref block, baseValue, 2, control, ref lanes); break;
-                case 4: PackVector<long>(ref block, baseValue, 4, control, ref lanes); break;
-                case 5: PackVector<int>(ref block, baseValue, 1, control, ref lanes); break;
-                case 6: PackVector<int>(ref block, baseValue, 2, control, ref lanes); break;
-                default: PackVector<short>(ref block, baseValue, 1, control, ref lanes); break;
-            }
-
-            return;
-        }
-
         switch (b.Id)
         {
             case 2: PackLanes<long, sbyte>(ref block, b.Mask, baseValue, ref lanes); break;
@@ -163,55 +177,6 @@ public sealed class BdiCodec : IPageCodec
             case 5: PackLanes<int, sbyte>(ref block, b.Mask, baseValue, ref lanes); break;
             case 6: PackLanes<int, short>(ref block, b.Mask, baseValue, ref lanes); break;
             default: PackLanes<short, sbyte>(ref block, b.Mask, baseValue, ref lanes); break;
-        }
-    }
-
-    /// <summary>
-    /// Per encoding id, the byte shuffle that moves the low d bytes of each k-byte lane of a 16-byte chunk
-    /// to the front (0x80: zero), as pshufb / tbl take it.
-    /// </summary>
-    private static readonly Vector128<byte>[] PackControls = BuildPackControls();
-
-    private static Vector128<byte>[] BuildPackControls()
-    {
-        var controls = new Vector128<byte>[BdiFormat.Raw + 1];
-        Span<byte> control = stackalloc byte[16];
-        for (int id = 2; id < BdiFormat.Raw; id++)
-        {
-            int k = BdiFormat.LaneBytesOf[id], d = BdiFormat.DeltaBytesOf[id];
-            control.Fill(0x80);
-            for (int j = 0; j < 16 / k * d; j++)
-            {
-                control[j] = (byte)(j / d * k + j % d);
-            }
-
-            controls[id] = Vector128.Create((ReadOnlySpan<byte>)control);
-        }
-
-        return controls;
-    }
-
-    /// <summary>
-    /// The vector twin of <see cref="PackLanes"/>: per 16-byte chunk, the immediates are found again (the
-    /// same test the classifier made), the base subtracted from the others, and one shuffle gathers the
-    /// low bytes. Each store writes 16 bytes and the next one overwrites what lies past the useful part,
-    /// so the caller leaves 16 bytes of room after the block.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PackVector<T>(ref byte block, long baseValue, int deltaBytes, Vector128<byte> control, ref byte to)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        Vector128<T> vb = Vector128.Create(T.CreateTruncating(1L << (8 * deltaBytes - 1)));
-        Vector128<T> vh = Vector128.Create(T.CreateTruncating(~((1L << (8 * deltaBytes)) - 1)));
-        Vector128<T> vbase = Vector128.Create(T.CreateTruncating(baseValue));
-        int step = 16 / Unsafe.SizeOf<T>() * deltaBytes;
-        ref T lanes = ref Unsafe.As<byte, T>(ref block);
-        for (int p = 0; p < 4; p++)
-        {
-            Vector128<T> x = Vector128.LoadUnsafe(ref lanes, (nuint)(p * Vector128<T>.Count));
-            Vector128<T> immediate = Vector128.Equals((x + vb) & vh, Vector128<T>.Zero);
-            Vector128<T> diff = x - Vector128.AndNot(vbase, immediate);
-            LaneShuffle.Shuffle(diff.AsByte(), control).StoreUnsafe(ref Unsafe.Add(ref to, p * step));
         }
     }
 
