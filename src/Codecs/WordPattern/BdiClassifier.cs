@@ -10,9 +10,8 @@ internal readonly record struct BdiBlock(byte Id, uint Mask, ulong Base);
 
 /// <summary>
 /// Picks each block's BΔI encoding (<see cref="BdiFormat"/>). This is the codec's work: a block is a few
-/// vectors, and a whole encoding is tested at once: sign-extend every lane's low bytes (shift left, shift
-/// right arithmetic) and compare with the lane, take the first lane that failed as the base, subtract it
-/// from every lane and test again. Nothing is sequential across lanes or blocks, unlike WKdm's dictionary.
+/// vectors, and a whole encoding is tested at once: test whether every lane fits the delta width as an
+/// immediate, take the first lane that does not as the base, subtract it from every lane and test again. Nothing is sequential across lanes or blocks, unlike WKdm's dictionary.
 /// One method per vector width and a scalar twin; all give the same answer by construction (the base is
 /// always the first non-immediate lane), and the tests hold them to it.
 /// </summary>
@@ -34,6 +33,7 @@ internal static class BdiClassifier
     /// </summary>
     public static BdiBlock ClassifyAndPack(ref byte block, ref byte to, SimdTier tier) => tier switch
     {
+        SimdTier.Scalar => throw new ArgumentException("the scalar twin classifies a page, then packs it (BdiCodec.Pack)", nameof(tier)),
         SimdTier.Vector128 => Encode<Tier128>(ref block, ref to, write: true),
         SimdTier.Vector256 => Encode<Tier256>(ref block, ref to, write: true),
         _ => Encode<Tier512>(ref block, ref to, write: true),
