@@ -133,7 +133,15 @@ public static class Program
         }
         catch (Exception e)
         {
-            Console.WriteLine($"{target.Name}: FINDING after {clock.Elapsed.TotalSeconds:F0} s: {e.Message.Split('\n')[0]}");
+            // CsCheck wraps what the target threw: say both how to reproduce and what went wrong.
+            Exception cause = e;
+            while (cause.InnerException is not null && cause is not FindingException)
+            {
+                cause = cause.InnerException;
+            }
+
+            Console.WriteLine($"{target.Name}: FINDING after {clock.Elapsed.TotalSeconds:F0} s: {cause.Message}");
+            Console.WriteLine($"  {e.Message.Split('\n')[0]}");
             return 1;
         }
 

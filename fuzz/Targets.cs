@@ -329,7 +329,9 @@ public static class Targets
         return [stream.ToArray()];
     }
 
-    private static readonly MigrationTarget WireTarget = new(1, new TargetLimits { MaxMemoryBytes = 1 << 20, MaxBatchPages = 64 });
+    // Answers wait the emulated latency the hello asks for; 1 ms keeps every input fast while the bound
+    // itself (and a hello beyond it) is still exercised. The default bound has its own test.
+    private static readonly MigrationTarget WireTarget = new(1, new TargetLimits { MaxMemoryBytes = 1 << 20, MaxBatchPages = 64, MaxReplyDelayUs = 1000 });
 
     private static void WireRun(byte[] input)
     {

@@ -276,6 +276,17 @@ public class EmulationTests
             TargetReport report = await served.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
             Assert.Contains("latency", report.Error);
         }
+
+        // Just over the 1 s bound: refused too (10 s per answer let a forged session hold the target for minutes).
+        var (stream2, served2, client2) = Connect();
+        using (client2)
+        {
+            byte[] hello = Wire.HelloPayload(4096, 64, 16, 0);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(22), MigrationTarget.MaxReplyDelayUs + 1);
+            Wire.Write(stream2, Wire.Hello, hello);
+            TargetReport report = await served2.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            Assert.Contains("beyond the 1000 ms", report.Error);
+        }
     }
 
     [Fact]

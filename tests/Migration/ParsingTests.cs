@@ -72,5 +72,6 @@ public class ParsingTests
         Assert.Contains("--time-scale", Assert.Throws<ArgumentException>(() => (ok with { TimeScale = 0 }).Validate()).Message);
         Assert.Contains("--cache-percent", Assert.Throws<ArgumentException>(() => (ok with { DeltaCachePercent = 150 }).Validate()).Message);
         Assert.Contains("--latency", Assert.Throws<ArgumentException>(() => (ok with { LatencyMs = -1 }).Validate()).Message);
+        Assert.Contains("outside 0..1000", Assert.Throws<ArgumentException>(() => (ok with { LatencyMs = 1500 }).Validate()).Message);
     }
 }

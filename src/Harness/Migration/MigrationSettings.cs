@@ -65,7 +65,7 @@ public sealed record MigrationSettings
     public void Validate()
     {
         Check(BandwidthBps is >= 1e5 and <= 1e12, $"bandwidth {BandwidthBps} bit/s is outside 100kbit..1tbit");
-        Check(LatencyMs is >= 0 and <= 10_000, $"--latency {LatencyMs} ms is outside 0..10000");
+        Check(LatencyMs is >= 0 and <= MigrationTarget.MaxReplyDelayUs / 1000, $"--latency {LatencyMs} ms is outside 0..{MigrationTarget.MaxReplyDelayUs / 1000} (one way; a satellite hop is about 270)");
         Check(DowntimeLimitMs is > 0 and <= 600_000, $"--downtime-limit {DowntimeLimitMs} ms is outside (0, 600000]");
         Check(MaxRounds is >= 1 and <= 10_000, $"--max-rounds {MaxRounds} is outside 1..10000");
         Check(ResumeMs is >= 0 and <= 60_000, $"--resume-ms {ResumeMs} is outside 0..60000");

@@ -24,6 +24,13 @@ public sealed record TargetLimits
     public long MaxMemoryBytes { get; init; } = Array.MaxLength;
 
     public int MaxBatchPages { get; init; } = 65536;
+
+    /// <summary>
+    /// Longest emulated one-way latency a peer may ask the target to add to each answer. 1 s covers a
+    /// geostationary satellite hop (about 0.27 s) with room to spare; every answer waits this long, so
+    /// the bound also bounds how long a peer can hold the target per message it sends.
+    /// </summary>
+    public uint MaxReplyDelayUs { get; init; } = MigrationTarget.MaxReplyDelayUs;
 }
 
 /// <summary>
@@ -37,10 +44,11 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
     private readonly TargetLimits limits = limits ?? new TargetLimits();
 
     /// <summary>
-    /// Longest emulated latency a peer may ask the target to add to its answers (the source's own limit):
-    /// found by fuzzing, a forged hello could otherwise make the target sleep for an hour.
+    /// Default longest emulated latency a peer may ask the target to add to its answers (the source's own
+    /// limit): found by fuzzing, a forged hello could make the target sleep for an hour, and later that
+    /// 10 s per answer still let a forged session of a few round ends hold the target for a minute.
     /// </summary>
-    public const uint MaxReplyDelayUs = 10_000_000;
+    public const uint MaxReplyDelayUs = 1_000_000;
 
     /// <summary>Whether peers must prove they hold the shared token.</summary>
     public bool RequiresToken => token is not null;
@@ -148,9 +156,9 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 throw new WireException($"a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
             }
 
-            if (replyDelayUs > MaxReplyDelayUs)
+            if (replyDelayUs > limits.MaxReplyDelayUs)
             {
-                throw new WireException($"a link latency of {replyDelayUs / 1000.0:0.#} ms is beyond the {MaxReplyDelayUs / 1000} ms this target emulates");
+                throw new WireException($"a link latency of {replyDelayUs / 1000.0:0.#} ms is beyond the {limits.MaxReplyDelayUs / 1000.0:0.#} ms this target emulates");
             }
 
             if (batchPages is 0 || batchPages > limits.MaxBatchPages)
