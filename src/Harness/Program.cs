@@ -14,7 +14,7 @@ public static class Program
         }
 
         var root = new RootCommand("mecom: how fast and how small memory pages compress for live migration");
-        var verbose = new Option<bool>("--verbose") { Description = "show stack traces of unexpected errors", Recursive = true };
+        var verbose = new Option<bool>("--verbose") { Description = "show stack traces of errors", Recursive = true };
         root.Options.Add(verbose);
         CliErrors.Verbose = args.Contains("--verbose");
         root.Subcommands.Add(RunCommand.Create());

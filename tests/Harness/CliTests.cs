@@ -106,11 +106,17 @@ public class CliTests
     [Fact]
     public void Verbose_is_accepted_by_every_command_and_errors_stay_one_line_without_it()
     {
+        // With --verbose a user error keeps its message on the first line and adds where it came from
+        // (an internal ArgumentException would otherwise pass for a usage error with no way to see more).
         (int code, string error) = Run("migrate", "--bandwidth", "fast", "--verbose");
         Assert.Equal(2, code);
-        Assert.Single(error.Trim().Split('\n'));
-        Assert.False(Mecom.Harness.Cli.CliErrors.Verbose && !error.Contains("fast", StringComparison.Ordinal));
+        string[] lines = error.Trim().Split('\n');
+        Assert.Contains("bad bandwidth 'fast'", lines[0]);
+        Assert.True(lines.Length > 1, "--verbose added no stack trace");
         Mecom.Harness.Cli.CliErrors.Verbose = false;
+        (code, error) = Run("migrate", "--bandwidth", "fast");
+        Assert.Equal(2, code);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.Equal(1, Mecom.Harness.Cli.CliErrors.Guard(() => throw new InvalidOperationException("boom")));
     }
 }

@@ -12,8 +12,17 @@ public static class CliErrors
 {
     public const int UsageError = 2;
 
-    /// <summary>Set by <c>--verbose</c>: unexpected errors keep their stack traces.</summary>
-    public static bool Verbose { get; set; }
+    private static readonly AsyncLocal<bool> VerboseHere = new();
+
+    /// <summary>
+    /// Set by <c>--verbose</c>: errors keep their stack traces. Per call flow, not per process, so two
+    /// commands run side by side in one process (the tests do) cannot switch each other's output.
+    /// </summary>
+    public static bool Verbose
+    {
+        get => VerboseHere.Value;
+        set => VerboseHere.Value = value;
+    }
 
     public static int Guard(Func<int> action)
     {
