@@ -181,14 +181,19 @@ public sealed class TraceFormatTests : IDisposable
         Assert.Contains("not valid metadata JSON", Assert.Throws<CorpusFormatException>(() => CorpusEntry.Open(stem)).Message);
     }
 
+    public static TheoryData<string, string> HostileMetadata => new()
+    {
+        { """{"format":1,"pages":-1}""", "pages -1 is not" },
+        { """{"format":1,"pages":9223372036854775807}""", "pages 9223372036854775807 is not" },
+        { """{"format":2,"pages":1}""", "format 2 is not supported" },
+        { """{"format":1,"pages":1,"trace":{"file":"../../etc/passwd"}}""", "not a plain file name" },
+        { """{"format":1,"pages":1,"trace":{"file":"/etc/passwd"}}""", "not a plain file name" },
+        { """{"format":1,"pages":1,"trace":{"file":"t","epochs":-3}}""", "must not be negative" },
+        { "null", "the metadata is empty" },
+    };
+
     [Theory]
-    [InlineData("{\"format\":1,\"pages\":-1}", "pages -1 is not")]
-    [InlineData("{\"format\":1,\"pages\":9223372036854775807}", "pages 9223372036854775807 is not")]
-    [InlineData("{\"format\":2,\"pages\":1}", "format 2 is not supported")]
-    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"../../etc/passwd\"}}", "not a plain file name")]
-    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"/etc/passwd\"}}", "not a plain file name")]
-    [InlineData("{\"format\":1,\"pages\":1,\"trace\":{\"file\":\"t\",\"epochs\":-3}}", "must not be negative")]
-    [InlineData("null", "the metadata is empty")]
+    [MemberData(nameof(HostileMetadata))]
     public void Metadata_no_reader_could_honour_is_refused_by_name(string json, string expected)
     {
         var e = Assert.Throws<CorpusFormatException>(() => CorpusMeta.Parse(json, "x.meta.json"));

@@ -11,8 +11,11 @@ public class BdiCodecTests
 {
     public static TheoryData<int> PageSizes => new(1024, 4096, 16384);
 
-    /// <summary>Compresses with every tier, demands the scalar twin's bytes, and decodes each back.</summary>
-    private static void AssertTiersAgree(string name, ReadOnlySpan<byte> page)
+    /// <summary>
+    /// Compresses with every tier and decodes each back; returns what differed from the scalar twin
+    /// (its bytes, or the page back), or null when every tier agreed.
+    /// </summary>
+    private static string? TierDisagreement(string name, ReadOnlySpan<byte> page)
     {
         var scalar = new BdiCodec(SimdTier.Scalar);
         byte[] expected = new byte[2 * page.Length];
@@ -25,16 +28,21 @@ public class BdiCodecTests
             int other = codec.Compress(page, actual);
             if (other != length || (length > 0 && !expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length))))
             {
-                Assert.Fail($"{name}: tier {tier} wrote {other} bytes, the scalar twin {length}, or different bytes");
+                return $"{name}: tier {tier} wrote {other} bytes, the scalar twin {length}, or different bytes";
             }
 
             if (length > 0)
             {
                 back.AsSpan().Fill(0xAA);
                 codec.Decompress(actual.AsSpan(0, length), back);
-                Assert.True(page.SequenceEqual(back), $"{name}: tier {tier} does not round-trip");
+                if (!page.SequenceEqual(back))
+                {
+                    return $"{name}: tier {tier} does not round-trip";
+                }
             }
         }
+
+        return null;
     }
 
     [Theory]
@@ -43,7 +51,7 @@ public class BdiCodecTests
     {
         foreach (var (name, page) in TestPages.Adversarial(size))
         {
-            AssertTiersAgree(name, page);
+            Assert.Null(TierDisagreement(name, page));
         }
     }
 
@@ -53,8 +61,8 @@ public class BdiCodecTests
         // Every bit of the first block (every lane width, every sign boundary), then the last block's.
         for (int bit = 0; bit < 512; bit++)
         {
-            AssertTiersAgree($"bit {bit}", TestPages.WithBit(new byte[4096], bit));
-            AssertTiersAgree($"tail bit {bit}", TestPages.WithBit(new byte[4096], 8 * 4096 - 512 + bit));
+            Assert.Null(TierDisagreement($"bit {bit}", TestPages.WithBit(new byte[4096], bit)));
+            Assert.Null(TierDisagreement($"tail bit {bit}", TestPages.WithBit(new byte[4096], 8 * 4096 - 512 + bit)));
         }
     }
 
@@ -83,7 +91,7 @@ public class BdiCodecTests
                         WriteLane(page, lane, k, value);
                     }
 
-                    AssertTiersAgree($"k={k} edge={edge} base={withBase}", page);
+                    Assert.Null(TierDisagreement($"k={k} edge={edge} base={withBase}", page));
                 }
             }
         }
@@ -131,7 +139,7 @@ public class BdiCodecTests
             byte[] image = entry.ReadAllPages();
             for (int p = 0; p < image.Length / 4096; p += 3)
             {
-                AssertTiersAgree($"{entry.Name} page {p}", image.AsSpan(p * 4096, 4096));
+                Assert.Null(TierDisagreement($"{entry.Name} page {p}", image.AsSpan(p * 4096, 4096)));
             }
         }
     }
@@ -201,7 +209,7 @@ public class BdiCodecTests
         blocks.Array[64].Sample(list =>
         {
             byte[] page = list.SelectMany(b => b).ToArray();
-            AssertTiersAgree("generated", page);
+            Assert.Null(TierDisagreement("generated", page));
         }, iter: 300);
     }
 
