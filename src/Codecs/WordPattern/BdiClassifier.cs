@@ -17,13 +17,8 @@ internal readonly record struct BdiBlock(byte Id, uint Mask, ulong Base);
 /// </summary>
 internal static class BdiClassifier
 {
-    public static BdiBlock Classify(ref byte block, SimdTier tier) => tier switch
-    {
-        SimdTier.Scalar => ClassifyScalar(ref block),
-        SimdTier.Vector128 => Encode<Tier128>(ref block, ref Unsafe.NullRef<byte>(), write: false),
-        SimdTier.Vector256 => Encode<Tier256>(ref block, ref Unsafe.NullRef<byte>(), write: false),
-        _ => Encode<Tier512>(ref block, ref Unsafe.NullRef<byte>(), write: false),
-    };
+    /// <summary>The scalar twin's classification of one block; it packs afterwards (<c>BdiCodec.Pack</c>).</summary>
+    public static BdiBlock Classify(ref byte block) => ClassifyScalar(ref block);
 
     /// <summary>
     /// Chooses the block's encoding and writes its payload at <paramref name="to"/> in the same pass:
@@ -34,9 +29,9 @@ internal static class BdiClassifier
     public static BdiBlock ClassifyAndPack(ref byte block, ref byte to, SimdTier tier) => tier switch
     {
         SimdTier.Scalar => throw new ArgumentException("the scalar twin classifies a page, then packs it (BdiCodec.Pack)", nameof(tier)),
-        SimdTier.Vector128 => Encode<Tier128>(ref block, ref to, write: true),
-        SimdTier.Vector256 => Encode<Tier256>(ref block, ref to, write: true),
-        _ => Encode<Tier512>(ref block, ref to, write: true),
+        SimdTier.Vector128 => Encode<Tier128>(ref block, ref to),
+        SimdTier.Vector256 => Encode<Tier256>(ref block, ref to),
+        _ => Encode<Tier512>(ref block, ref to),
     };
 
     /// <summary>
@@ -44,7 +39,7 @@ internal static class BdiClassifier
     /// decision below instead of being calls: the decision is written once, the vector code once per width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static BdiBlock Encode<TTier>(ref byte block, ref byte to, bool write)
+    private static BdiBlock Encode<TTier>(ref byte block, ref byte to)
         where TTier : struct, IBdiTier
     {
         ulong first = Unsafe.ReadUnaligned<ulong>(ref block);
@@ -55,11 +50,7 @@ internal static class BdiClassifier
 
         if (TTier.AllEqual(ref block, first))
         {
-            if (write)
-            {
-                Unsafe.WriteUnaligned(ref to, first);
-            }
-
+            Unsafe.WriteUnaligned(ref to, first);
             return new BdiBlock(BdiFormat.Repeated, 0, first);
         }
 
@@ -69,19 +60,19 @@ internal static class BdiClassifier
         // which tries every encoding in the table's order.
         uint m;
         ulong bits;
-        bool fits84 = Try<TTier, long>(ref block, 4, out uint m84, out ulong b84, ref to, write);
-        if (fits84 && Try<TTier, long>(ref block, 1, out m, out bits, ref to, write))
+        bool fits84 = Try<TTier, long>(ref block, 4, out uint m84, out ulong b84, ref to);
+        if (fits84 && Try<TTier, long>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(2, m, bits);
         }
 
-        bool fits42 = Try<TTier, int>(ref block, 2, out uint m42, out ulong b42, ref to, write);
-        if (fits42 && Try<TTier, int>(ref block, 1, out m, out bits, ref to, write))
+        bool fits42 = Try<TTier, int>(ref block, 2, out uint m42, out ulong b42, ref to);
+        if (fits42 && Try<TTier, int>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(5, m, bits & 0xFFFF_FFFF);
         }
 
-        if (fits84 && Try<TTier, long>(ref block, 2, out m, out bits, ref to, write))
+        if (fits84 && Try<TTier, long>(ref block, 2, out m, out bits, ref to))
         {
             return new BdiBlock(3, m, bits);
         }
@@ -91,7 +82,7 @@ internal static class BdiClassifier
             return new BdiBlock(6, m42, b42 & 0xFFFF_FFFF);
         }
 
-        if (Try<TTier, short>(ref block, 1, out m, out bits, ref to, write))
+        if (Try<TTier, short>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(7, m, bits & 0xFFFF);
         }
@@ -101,11 +92,7 @@ internal static class BdiClassifier
             return new BdiBlock(4, m84, b84);
         }
 
-        if (write)
-        {
-            Unsafe.CopyBlockUnaligned(ref to, ref block, BdiFormat.BlockBytes);
-        }
-
+        Unsafe.CopyBlockUnaligned(ref to, ref block, BdiFormat.BlockBytes);
         return new BdiBlock(BdiFormat.Raw, 0, 0);
     }
 
@@ -115,7 +102,7 @@ internal static class BdiClassifier
     /// with no 64-bit arithmetic shift, which AVX2 lacks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Try<TTier, T>(ref byte block, int deltaBytes, out uint mask, out ulong baseBits, ref byte to, bool write)
+    private static bool Try<TTier, T>(ref byte block, int deltaBytes, out uint mask, out ulong baseBits, ref byte to)
         where TTier : struct, IBdiTier
         where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
@@ -124,8 +111,8 @@ internal static class BdiClassifier
         int k = Unsafe.SizeOf<T>();
         int id = k == 8 ? (deltaBytes == 1 ? 2 : deltaBytes == 2 ? 3 : 4) : k == 4 ? (deltaBytes == 1 ? 5 : 6) : 7;
         int maskBytes = BdiFormat.BlockBytes / k / 8;
-        bool fits = TTier.Try(ref block, bias, high, out mask, out baseBits, write, ref Unsafe.Add(ref to, write ? k + maskBytes : 0), PackControls[id], 16 / k * deltaBytes);
-        if (fits && write)
+        bool fits = TTier.Try(ref block, bias, high, out mask, out baseBits, ref Unsafe.Add(ref to, k + maskBytes), PackControls[id], 16 / k * deltaBytes);
+        if (fits)
         {
             // Exact widths: the lanes are already stored right after.
             Unsafe.WriteUnaligned(ref to, T.CreateTruncating(baseBits));
@@ -147,10 +134,10 @@ internal static class BdiClassifier
         static abstract bool AllEqual(ref byte block, ulong value);
 
         /// <summary>The encoding test for lanes of <typeparamref name="T"/>: immediates, base, deltas.</summary>
-        /// When it fits and <paramref name="write"/> is set, each 16-byte chunk's stored values (the lane for
+        /// When it fits, each 16-byte chunk's stored values (the lane for
         /// an immediate, the lane minus the base otherwise) are gathered by <paramref name="control"/> and
         /// stored <paramref name="step"/> bytes apart from <paramref name="lanes"/>.
-        static abstract bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte lanes, Vector128<byte> control, int step)
+        static abstract bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte lanes, Vector128<byte> control, int step)
             where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>;
     }
 
@@ -161,7 +148,7 @@ internal static class BdiClassifier
             Vector512.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref block)) == Vector512.Create(value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
             where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
         {
             ref T lanes = ref Unsafe.As<byte, T>(ref block);
@@ -173,7 +160,7 @@ internal static class BdiClassifier
             baseBits = ulong.CreateTruncating(b);
             Vector512<T> diff = x - Vector512.Create(b);
             bool fits = (Vector512.Equals((diff + vb) & vh, Vector512<T>.Zero) | immediate) == Vector512<T>.AllBitsSet;
-            if (fits && write)
+            if (fits)
             {
                 Vector512<byte> stored = Vector512.ConditionalSelect(immediate, x, diff).AsByte();
                 Store(stored.GetLower().GetLower(), stored.GetLower().GetUpper(), stored.GetUpper().GetLower(), stored.GetUpper().GetUpper(), ref to, control, step);
@@ -194,7 +181,7 @@ internal static class BdiClassifier
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
             where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
         {
             ref T lanes = ref Unsafe.As<byte, T>(ref block);
@@ -208,7 +195,7 @@ internal static class BdiClassifier
             Vector256<T> vbase = Vector256.Create(b);
             Vector256<T> d0 = x0 - vbase, d1 = x1 - vbase;
             bool fits = ((Vector256.Equals((d0 + vb) & vh, Vector256<T>.Zero) | i0) & (Vector256.Equals((d1 + vb) & vh, Vector256<T>.Zero) | i1)) == Vector256<T>.AllBitsSet;
-            if (fits && write)
+            if (fits)
             {
                 Vector256<byte> s0 = Vector256.ConditionalSelect(i0, x0, d0).AsByte(), s1 = Vector256.ConditionalSelect(i1, x1, d1).AsByte();
                 Store(s0.GetLower(), s0.GetUpper(), s1.GetLower(), s1.GetUpper(), ref to, control, step);
@@ -230,7 +217,7 @@ internal static class BdiClassifier
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, bool write, ref byte to, Vector128<byte> control, int step)
+        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
             where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
         {
             ref T lanes = ref Unsafe.As<byte, T>(ref block);
@@ -251,7 +238,7 @@ internal static class BdiClassifier
             bool fits = ((Vector128.Equals((d0 + vb) & vh, Vector128<T>.Zero) | i0) & (Vector128.Equals((d1 + vb) & vh, Vector128<T>.Zero) | i1)
                     & (Vector128.Equals((d2 + vb) & vh, Vector128<T>.Zero) | i2) & (Vector128.Equals((d3 + vb) & vh, Vector128<T>.Zero) | i3))
                    == Vector128<T>.AllBitsSet;
-            if (fits && write)
+            if (fits)
             {
                 Store(Vector128.ConditionalSelect(i0, x0, d0).AsByte(), Vector128.ConditionalSelect(i1, x1, d1).AsByte(),
                     Vector128.ConditionalSelect(i2, x2, d2).AsByte(), Vector128.ConditionalSelect(i3, x3, d3).AsByte(), ref to, control, step);

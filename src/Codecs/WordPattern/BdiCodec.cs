@@ -96,7 +96,7 @@ public sealed class BdiCodec : IPageCodec
         int size = BdiFormat.HeaderBytes(page.Length);
         for (int i = 0; i < count; i++)
         {
-            BdiBlock block = BdiClassifier.Classify(ref Unsafe.Add(ref start, i * BdiFormat.BlockBytes), tier);
+            BdiBlock block = BdiClassifier.Classify(ref Unsafe.Add(ref start, i * BdiFormat.BlockBytes));
             blocks[i] = block;
             size += payload[block.Id];
         }
