@@ -14,17 +14,21 @@ namespace Mecom.Codecs;
 /// <param name="MaxLevel">Highest level accepted.</param>
 /// <param name="Unavailable">Why the codec cannot run here (a missing native library), or null.</param>
 /// <param name="InDefaultSet">False for the migration baselines (raw, zero) that <c>all</c> leaves out.</param>
-public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true)
+/// <param name="TakesGeneral">A selector whose general codec can be named after a <c>+</c> (<c>mecom:0+native-lzo1x</c>).</param>
+public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true, bool TakesGeneral = false)
 {
     public bool IsAvailable => Unavailable is null;
 
     public string Levels => DefaultLevel is null ? "-" : $"{MinLevel}..{MaxLevel} (default {DefaultLevel})";
 }
 
-/// <summary>A parsed codec name: which codec, at which level. <see cref="ToString"/> is the canonical name.</summary>
-public sealed record CodecSpec(CodecInfo Info, int? Level)
+/// <summary>
+/// A parsed codec name: which codec, at which level, and for a selector the general codec it hands the
+/// pages it does not tag to (null: K4os LZ4). <see cref="ToString"/> is the canonical name.
+/// </summary>
+public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = null)
 {
-    public override string ToString() => Level is null ? Info.Name : $"{Info.Name}:{Level}";
+    public override string ToString() => (Level is null ? Info.Name : $"{Info.Name}:{Level}") + (General is null ? "" : $"+{General}");
 }
 
 /// <summary>
@@ -35,9 +39,10 @@ public static class CodecRegistry
 {
     private static readonly (CodecInfo Info, Func<int?, IPageCodec> Make)[] Entries =
     [
-        (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null),
+        // The selectors are made in Create, which knows their general codec.
+        (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true),
             level => new MecomCodec(level!.Value)),
-        (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null),
+        (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true),
             level => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, new Lz4Codec(), level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
             _ => new WkdmCodec()),
@@ -80,12 +85,33 @@ public static class CodecRegistry
         All.Where(c => c.IsAvailable && c.InDefaultSet).Select(c => new CodecSpec(c, c.DefaultLevel)).ToArray();
 
     /// <summary>
-    /// Parses <c>name</c> or <c>name:level</c>. Unknown names, bad levels and unavailable codecs throw
-    /// <see cref="ArgumentException"/> with a message that lists what is valid.
+    /// Parses <c>name</c>, <c>name:level</c>, or for a selector <c>name[:level]+general[:level]</c>. Unknown
+    /// names, bad levels and unavailable codecs throw <see cref="ArgumentException"/> with a message that
+    /// lists what is valid.
     /// </summary>
     public static CodecSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        int plus = text.IndexOf('+');
+        if (plus >= 0)
+        {
+            CodecSpec selector = Parse(text[..plus]);
+            if (!selector.Info.TakesGeneral)
+            {
+                throw new ArgumentException(
+                    $"codec '{selector.Info.Name}' takes no general codec (in '{text.Trim()}'); only the selectors do: {string.Join(", ", All.Where(c => c.TakesGeneral).Select(c => c.Name))}");
+            }
+
+            CodecSpec general = Parse(text[(plus + 1)..]);
+            if (general.Info.TakesGeneral || general.Info.Name is "raw" or "zero")
+            {
+                throw new ArgumentException($"'{general}' cannot be a selector's general codec (in '{text.Trim()}'); name a compressor such as lz4, zstd:1 or native-lzo1x");
+            }
+
+            // K4os LZ4 is what a selector uses anyway: one name for one codec.
+            return general.Info.Name == "lz4" ? selector : selector with { General = general };
+        }
+
         string trimmed = text.Trim();
         int colon = trimmed.IndexOf(':');
         string name = colon < 0 ? trimmed : trimmed[..colon];
@@ -152,8 +178,18 @@ public static class CodecRegistry
     }
 
     /// <summary>A fresh codec instance (one per thread).</summary>
-    public static IPageCodec Create(CodecSpec spec) =>
-        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level);
+    public static IPageCodec Create(CodecSpec spec)
+    {
+        if (spec.General is { } general)
+        {
+            IPageCodec inner = Create(general);
+            return spec.Info.Name == "mecom"
+                ? new MecomCodec(spec.Level!.Value, inner)
+                : new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, inner, spec.Level!.Value);
+        }
+
+        return Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level);
+    }
 
     /// <summary>Parses and creates in one step.</summary>
     public static IPageCodec Create(string text) => Create(Parse(text));

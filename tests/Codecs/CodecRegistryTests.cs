@@ -15,6 +15,11 @@ public class CodecRegistryTests
     [InlineData(" deflate:1 ", "deflate:1")]
     [InlineData("brotli:1", "brotli:1")]
     [InlineData("wkdm", "wkdm")]
+    [InlineData("mecom", "mecom:0")]
+    [InlineData("mecom+zstd", "mecom:0+zstd:1")]
+    [InlineData("mecom:4+deflate", "mecom:4+deflate:1")]
+    [InlineData("mecom-bdi:2+brotli:1", "mecom-bdi:2+brotli:1")]
+    [InlineData("mecom:3+lz4", "mecom:3")]
     public void Names_and_levels_parse_to_canonical_specs(string text, string canonical)
     {
         CodecSpec spec = CodecRegistry.Parse(text);
@@ -29,6 +34,11 @@ public class CodecRegistryTests
     [InlineData("zstd:fast", "bad level 'fast'")]
     [InlineData("wkdm:3", "codec 'wkdm' takes no level")]
     [InlineData("lz4hc:2", "valid levels: 3..12")]
+    [InlineData("lz4+zstd", "codec 'lz4' takes no general codec (in 'lz4+zstd'); only the selectors do: mecom, mecom-bdi")]
+    [InlineData("mecom+mecom:4", "'mecom:4' cannot be a selector's general codec")]
+    [InlineData("mecom+raw", "'raw' cannot be a selector's general codec")]
+    [InlineData("mecom+zstd:99", "bad level '99' for codec 'zstd'")]
+    [InlineData("mecom+", "unknown codec ''")]
     public void Bad_names_and_levels_say_what_is_valid(string text, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => CodecRegistry.Parse(text));

@@ -7,7 +7,10 @@ namespace Mecom.Tests.Codecs;
 /// <summary>Every codec, every page: adversarial pages at both page sizes, the shipped corpus, the shared corpora.</summary>
 public class RoundTripTests
 {
-    public static TheoryData<string> Codecs => new(CodecRegistry.DefaultSet.Select(s => s.ToString()));
+    /// <summary>Every codec of <c>all</c>, and the selectors with other general codecs (the paper's LZO where installed).</summary>
+    public static TheoryData<string> Codecs => new(CodecRegistry.DefaultSet.Select(s => s.ToString())
+        .Concat(["mecom:0+zstd:1", "mecom:4+deflate:1", "mecom-bdi:2+lz4hc:9"])
+        .Concat(CodecRegistry.DefaultSet.Any(s => s.Info.Name == "native-lzo1x") ? ["mecom:0+native-lzo1x", "mecom-bdi:4+native-lz4"] : []));
 
     [Theory]
     [MemberData(nameof(Codecs))]

@@ -38,6 +38,31 @@ public class CodecComparisonTests
     }
 
     [Fact]
+    public void Paired_rows_divide_each_pass_by_the_baselines_same_pass()
+    {
+        ComparisonResult r = Small.Value;
+        IReadOnlyList<PairedRow> paired = PairedComparison.Against(r, "lz4");
+        CodecRow lz4 = r.Results.Single(x => x.Codec == "lz4");
+        Assert.Equal(["wkdm", "zstd:1", "memcpy", "calibration"], paired.Select(p => p.Codec));
+        foreach (PairedRow p in paired)
+        {
+            CodecRow row = r.Results.Single(x => x.Codec == p.Codec);
+            Assert.Equal("lz4", p.Baseline);
+            Assert.Equal(row.Ratio / lz4.Ratio, p.RatioX, 12);
+            double[] expected = row.CompressMBps.Samples.Zip(lz4.CompressMBps.Samples, (a, b) => a / b).ToArray();
+            Assert.Equal(expected, p.CompressX.Samples);
+            Assert.InRange(p.CompressX.Median, expected.Min(), expected.Max());
+            Assert.Equal(row.DecompressMBps.Samples.Count, p.DecompressX.Samples.Count);
+        }
+
+        var e = Assert.Throws<ArgumentException>(() => PairedComparison.Against(r, "zstd:3"));
+        Assert.Contains("the baseline 'zstd:3' was not measured; measured: wkdm, lz4, zstd:1", e.Message);
+        string md = ResultFiles.Markdown(r with { Paired = paired }, SortColumn.Name);
+        Assert.Contains("Against lz4 measured beside it", md);
+        Assert.Contains($"| zstd:1 | {paired.Single(p => p.Codec == "zstd:1").RatioX:F3}x |", md);
+    }
+
+    [Fact]
     public void Memcpy_is_ratio_one_and_sizes_match_the_codecs_own_output()
     {
         ComparisonResult r = Small.Value;

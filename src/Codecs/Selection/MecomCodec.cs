@@ -25,7 +25,7 @@ namespace Mecom.Codecs.Selection;
 /// codec. A page whose output would not be smaller than the page is sent raw (<see cref="PageCodec.DidNotFit"/>).
 /// The default threshold is measured, not guessed: see the README ("The MECOM selector").</para>
 /// </remarks>
-public sealed class MecomCodec : IPageCodec
+public sealed class MecomCodec : IPageCodec, IDisposable
 {
     public const byte TagZero = 0;
     public const byte TagSameFilled = 1;
@@ -174,4 +174,7 @@ public sealed class MecomCodec : IPageCodec
                 throw new CorruptPageException(Name, $"tag {source[0]} with a {payload.Length}-byte payload is not a valid page");
         }
     }
+
+    /// <summary>Releases the general codec's native or pooled state (zstd contexts).</summary>
+    public void Dispose() => (general as IDisposable)?.Dispose();
 }

@@ -11,7 +11,7 @@ namespace Mecom.Harness.Cli;
 /// <summary>What <c>mecom codecs</c> (and the codec part of <c>mecom run</c>) is asked to do.</summary>
 public sealed record CodecsOptions(
     string? Corpus, string Codecs, int Passes, double MinTime, int? PageSize, SortColumn Sort,
-    string? Json, string? Csv, string? Markdown, string? PlotFolder);
+    string? Json, string? Csv, string? Markdown, string? PlotFolder, string? Baseline = null);
 
 /// <summary><c>mecom codecs</c>: lzbench for memory pages.</summary>
 public static class CodecsCommand
@@ -29,10 +29,11 @@ public static class CodecsCommand
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
         var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
         var tuned = new Option<string?>("--settings") { Description = "add the selector settings a 'mecom tune' file chose (mecom:N per bandwidth) to the codecs" };
+        var baseline = new Option<string?>("--baseline") { Description = "the codec every other is divided by, pass by pass (measured too if not listed); default: lz4 when it is listed" };
         var overhead = new Option<bool>("--check-overhead") { Description = "instead of the table: measure K4os LZ4 through the harness against a bare loop on the same pages" };
         var command = new Command("codecs", "compare page codecs on real memory pages: speed, ratio, per page class")
         {
-            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, overhead, tuned,
+            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, baseline, overhead, tuned,
         };
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -48,7 +49,7 @@ public static class CodecsCommand
             }
 
             Execute(new CodecsOptions(r.GetValue(corpus), codecList, r.GetValue(passes), r.GetValue(minTime),
-                r.GetValue(pageSize), r.GetValue(sort), r.GetValue(json), r.GetValue(csv), r.GetValue(markdown), r.GetValue(plot)));
+                r.GetValue(pageSize), r.GetValue(sort), r.GetValue(json), r.GetValue(csv), r.GetValue(markdown), r.GetValue(plot), r.GetValue(baseline)));
             return 0;
         }));
         return command;
@@ -72,6 +73,21 @@ public static class CodecsCommand
         }
 
         IReadOnlyList<CodecSpec> specs = CodecRegistry.ParseList(options.Codecs);
+        string? baseline = null;
+        if (options.Baseline is { } named)
+        {
+            CodecSpec spec = CodecRegistry.Parse(named);
+            baseline = spec.ToString();
+            if (!specs.Any(s => s.ToString() == baseline))
+            {
+                specs = [spec, .. specs];
+            }
+        }
+        else if (specs.Any(s => s.ToString() == "lz4") && specs.Count > 1)
+        {
+            baseline = "lz4";
+        }
+
         foreach (string? path in new[] { options.Json, options.Csv, options.Markdown })
         {
             OutputPaths.CheckWritable(path);
@@ -103,8 +119,18 @@ public static class CodecsCommand
             });
         });
 
+        if (baseline is not null)
+        {
+            result = result! with { Paired = PairedComparison.Against(result, baseline) };
+        }
+
         AnsiConsole.Write(CodecTable.Build(result!, options.Sort));
         AnsiConsole.Write(CodecTable.BuildByClass(result!, options.Sort));
+        if (result!.Paired is { Count: > 0 } paired)
+        {
+            AnsiConsole.Write(CodecTable.BuildPaired(paired));
+        }
+
         AnsiConsole.MarkupLine("ratio = input bytes / output bytes (a page that does not shrink counts as sent raw); MB/s of input bytes; "
             + "Harrell-Davis medians over passes with 99% confidence intervals; every page verified every pass.");
         Report(result!, options);

@@ -22,6 +22,9 @@ public sealed record ComparisonResult
 
     /// <summary>The same rows per corpus entry, when more than one entry was measured.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<CodecRow>>? ByCorpus { get; init; }
+
+    /// <summary>Every codec against the baseline measured beside it (<c>--baseline</c>), when there is one.</summary>
+    public IReadOnlyList<PairedRow>? Paired { get; init; }
 }
 
 public sealed record MachineInfo(string Cpu, int Cores, int VectorWidth, string Runtime, string Os)

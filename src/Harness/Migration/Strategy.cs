@@ -12,7 +12,7 @@ namespace Mecom.Harness.Migration;
 /// <param name="Adaptive">Pick per batch (<see cref="AdaptiveSelector"/>).</param>
 public sealed record Strategy(string Name, IReadOnlyList<CodecSpec> Codecs, bool Delta, bool Adaptive)
 {
-    public const string Forms = "raw, zero, lz4, zstd:1, mecom, mecom+delta, adaptive, or any codec of 'mecom codecs' (name[:level][+delta])";
+    public const string Forms = "raw, zero, lz4, zstd:1, mecom, mecom+delta, adaptive, or any codec of 'mecom codecs' (name[:level][+general][+delta])";
 
     /// <summary>The adaptive selector's candidates: from free (zero pages only) to small (zstd).</summary>
     public static readonly string[] AdaptiveCandidates = ["zero", "lz4", "mecom", "zstd:1"];
@@ -38,7 +38,7 @@ public sealed record Strategy(string Name, IReadOnlyList<CodecSpec> Codecs, bool
         }
 
         // The short names users type stay the names reports show (mecom, not mecom:0).
-        string shown = codec.Contains(':', StringComparison.Ordinal) || spec.Level is null ? spec.ToString() : spec.Info.Name;
+        string shown = codec.Contains(':', StringComparison.Ordinal) || spec.Level is null ? spec.ToString() : spec.Info.Name + (spec.General is null ? "" : $"+{spec.General}");
         return new Strategy(delta ? shown + "+delta" : shown, [spec], delta, Adaptive: false);
     }
 

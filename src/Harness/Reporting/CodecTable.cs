@@ -74,6 +74,25 @@ public static class CodecTable
         return table;
     }
 
+    /// <summary>Each codec as a multiple of the baseline measured beside it, pass by pass.</summary>
+    public static Table BuildPaired(IReadOnlyList<PairedRow> rows)
+    {
+        var table = new Table().RoundedBorder().Title($"against {rows[0].Baseline}, paired pass by pass")
+            .AddColumn("codec")
+            .AddColumn(new TableColumn("ratio").RightAligned())
+            .AddColumn(new TableColumn("compress speed").RightAligned())
+            .AddColumn(new TableColumn("decompress speed").RightAligned());
+        foreach (PairedRow row in rows.OrderByDescending(r => r.CompressX.Median))
+        {
+            table.AddRow(Markup.Escape(row.Codec), $"{row.RatioX:F3}x", Markup.Escape(Times(row.CompressX)), Markup.Escape(Times(row.DecompressX)));
+        }
+
+        return table;
+    }
+
+    public static string Times(SpeedSummary s) =>
+        double.IsNaN(s.Median) ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Median:F2}x [{s.CiLow:F2}-{s.CiHigh:F2}]");
+
     public static string Speed(SpeedSummary s) =>
         double.IsNaN(s.Median) ? "-" : $"{s.Median:F0} [{s.CiLow:F0}-{s.CiHigh:F0}]";
 }

@@ -91,6 +91,19 @@ public static class ResultFiles
                 : "-")) + " |");
         }
 
+        if (result.Paired is { Count: > 0 } paired)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Against {paired[0].Baseline} measured beside it (speeds divided pass by pass; median, 99% CI):");
+            md.AppendLine();
+            md.AppendLine("| codec | ratio | compress speed | decompress speed |");
+            md.AppendLine("|---|---:|---:|---:|");
+            foreach (PairedRow p in paired.OrderByDescending(p => p.CompressX.Median))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {p.Codec} | {p.RatioX:F3}x | {CodecTable.Times(p.CompressX)} | {CodecTable.Times(p.DecompressX)} |");
+            }
+        }
+
         return md.ToString();
     }
 
