@@ -157,7 +157,8 @@ public static class MigrateCommand
                     throw new MigrationFailedException($"cannot connect to the target at {endpoint}: {e.Message}");
                 }
 
-                return EmulatedMigration.RunSource(client.GetStream(), spec, settings, null, onRound, Token(r, token));
+                // A target on this machine competes for its cores; one elsewhere has its own (the adaptive selector's CPU term).
+                return EmulatedMigration.RunSource(client.GetStream(), spec, settings with { SharedHosts = IPAddress.IsLoopback(endpoint.Address) }, null, onRound, Token(r, token));
             });
             return runs.All(x => x.Exact && x.Error is null) ? 0 : 1;
         }));

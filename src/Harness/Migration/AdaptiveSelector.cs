@@ -5,7 +5,10 @@ namespace Mecom.Harness.Migration;
 
 /// <summary>
 /// The bandwidth-aware selector (the paper weighs CPU and network): per batch, the candidate whose
-/// pipelined time per page, max(compress / workers, bytes / bandwidth, decompress / workers), is least.
+/// pipelined time per page, max(compress / workers, bytes / bandwidth, decompress / workers), is least;
+/// when source and target share one machine's cores (the in-process emulator, the simulator's default)
+/// both sides' work also has to fit those cores: (compress + decompress) / cores joins the max. Without
+/// that term the selector took zstd at 1 Gbit/s on 2 shared cores as if each side had both to itself.
 /// Costs start from a calibration on a sample of the guest's pages at migration start and follow the
 /// batches actually sent (exponential moving averages); every <see cref="ExploreEvery"/>th batch one other
 /// candidate is measured on the same pages, so a codec that was losing is noticed when the pages change.
@@ -28,8 +31,15 @@ public sealed class AdaptiveSelector
     private readonly long[] chosen;
     private int explored;
 
-    public AdaptiveSelector(IReadOnlyList<string> names, double[] compressNsPerPage, double[] decompressNsPerPage, double[] bytesPerPage, double bandwidthBps, int workers)
+    /// <param name="sharedCores">Cores source and target share, or null when each side has its own machine.</param>
+    public AdaptiveSelector(IReadOnlyList<string> names, double[] compressNsPerPage, double[] decompressNsPerPage, double[] bytesPerPage, double bandwidthBps, int workers, int? sharedCores = null)
     {
+        if (sharedCores is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sharedCores), sharedCores, "at least one shared core");
+        }
+
+        SharedCores = sharedCores;
         Names = names;
         compressNs = (double[])compressNsPerPage.Clone();
         bytes = (double[])bytesPerPage.Clone();
@@ -45,11 +55,14 @@ public sealed class AdaptiveSelector
 
     public int Workers { get; }
 
+    /// <summary>Cores source and target share, or null for separate hosts.</summary>
+    public int? SharedCores { get; }
+
     /// <summary>Batches each candidate was chosen for.</summary>
     public IReadOnlyList<long> Chosen => chosen;
 
     /// <summary>Measures every candidate on up to <paramref name="samplePages"/> pages spread over the memory.</summary>
-    public static AdaptiveSelector Calibrate(IReadOnlyList<CodecSpec> candidates, ReadOnlySpan<byte> memory, int pageSize, double bandwidthBps, int workers, int samplePages = 256)
+    public static AdaptiveSelector Calibrate(IReadOnlyList<CodecSpec> candidates, ReadOnlySpan<byte> memory, int pageSize, double bandwidthBps, int workers, int? sharedCores, int samplePages = 256)
     {
         long pages = memory.Length / pageSize;
         int n = (int)Math.Min(samplePages, pages);
@@ -89,7 +102,7 @@ public sealed class AdaptiveSelector
             (codec as IDisposable)?.Dispose();
         }
 
-        return new AdaptiveSelector(candidates.Select(s => s.ToString()).ToArray(), c, d, b, bandwidthBps, workers);
+        return new AdaptiveSelector(candidates.Select(s => s.ToString()).ToArray(), c, d, b, bandwidthBps, workers, sharedCores);
     }
 
     /// <summary>Pipelined nanoseconds per page for a candidate, by the current model.</summary>
@@ -100,7 +113,8 @@ public sealed class AdaptiveSelector
             double cpu = compressNs[k] / Workers;
             double wire = (bytes[k] + RecordBytes) * 8 / BandwidthBps * 1e9;
             double target = compressNs[k] * decompressPerCompress[k] / Workers;
-            return Math.Max(cpu, Math.Max(wire, target));
+            double shared = SharedCores is { } cores ? compressNs[k] * (1 + decompressPerCompress[k]) / cores : 0;
+            return Math.Max(Math.Max(cpu, shared), Math.Max(wire, target));
         }
     }
 

@@ -45,7 +45,8 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         this.clock = clock;
         link = new LinkEmulator(connection, settings.BandwidthBps, settings.LatencyMs);
         AdaptiveSelector? selector = settings.Strategy.Adaptive
-            ? AdaptiveSelector.Calibrate(settings.Strategy.Codecs, guest.Memory, guest.PageSize, settings.BandwidthBps, settings.EffectiveWorkers)
+            ? AdaptiveSelector.Calibrate(settings.Strategy.Codecs, guest.Memory, guest.PageSize, settings.BandwidthBps, settings.EffectiveWorkers,
+                settings.SharedHosts ? Environment.ProcessorCount : null)
             : null;
         sender = new SourceSender(settings.Strategy, guest.PageSize, guest.Pages, settings.BatchPages, settings.EffectiveWorkers, settings.DeltaCachePercent, selector, settings.RawAbove);
     }

@@ -37,7 +37,10 @@ public sealed record MigrationSettings
     /// <summary>A page whose compressed record would exceed this fraction of the page is sent raw (saves the target's decode; 1 = only when it does not shrink).</summary>
     public double RawAbove { get; init; } = 1;
 
-    /// <summary>Simulator: source and target share one machine's cores (as the in-process emulator does), instead of each having its own.</summary>
+    /// <summary>
+    /// Source and target share one machine's cores (the in-process emulator; the simulator by default),
+    /// instead of each having its own: the simulator's core schedule and the adaptive selector's CPU term.
+    /// </summary>
     public bool SharedHosts { get; init; } = true;
 
     /// <summary>Compressing threads on the source, decompressing threads on the target; 0 = cores.</summary>
