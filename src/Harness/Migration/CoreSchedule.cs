@@ -1,13 +1,19 @@
 namespace Mecom.Harness.Migration;
 
 /// <summary>
-/// Cores in virtual time: each task goes to the earliest idle stretch long enough for it, on any core, no
-/// earlier than it is ready (a decode that arrives later does not block a compression that could run
-/// before it, as an operating system's scheduler would not). Stretches that end before every future task's
-/// ready time are forgotten, so a long migration stays cheap.
+/// Cores in virtual time, shared the way an operating system shares them: a task runs in the earliest idle
+/// time on any core from when it is ready, and may be preempted, so it fills the gaps other tasks left and
+/// continues on whichever core frees up next (one core at a time). No core idles while a placed task is
+/// waiting, which is what the emulator's threads get from the kernel's scheduler. Placing whole tasks in
+/// gaps they fit instead left short gaps unused and made zstd, whose batches take milliseconds, about 20%
+/// slower in simulation than in emulation at 1 Gbit/s on 2 cores. Stretches that end before every future
+/// task's ready time are forgotten, so a long migration stays cheap.
 /// </summary>
 public sealed class CoreSchedule
 {
+    /// <summary>Idle stretches shorter than this (ms) are rounding, not room for work.</summary>
+    private const double Epsilon = 1e-9;
+
     private readonly List<(double Start, double End)>[] busy;
 
     public CoreSchedule(int cores)
@@ -18,35 +24,70 @@ public sealed class CoreSchedule
     /// <summary>Places a task of <paramref name="duration"/> ms ready at <paramref name="ready"/>; returns its end.</summary>
     public double Place(double ready, double duration)
     {
-        int bestCore = 0, bestIndex = 0;
-        double bestStart = double.MaxValue;
-        for (int c = 0; c < busy.Length; c++)
+        double t = ready;
+        double left = duration;
+        while (left > Epsilon)
         {
-            var list = busy[c];
-            double t = ready;
-            int i = 0;
-            // Intervals are sorted and disjoint: walk to the first gap after ready that fits.
-            while (i < list.Count && list[i].End <= t)
+            // The earliest idle instant at or after t on any core, and how long that core stays idle.
+            int core = 0, index = 0;
+            double start = double.MaxValue, end = double.MaxValue;
+            for (int c = 0; c < busy.Length; c++)
             {
-                i++;
+                var list = busy[c];
+                double s = t;
+                int i = 0;
+                while (i < list.Count && list[i].End <= s)
+                {
+                    i++;
+                }
+
+                // Intervals are sorted and disjoint: step over those covering s.
+                while (i < list.Count && list[i].Start <= s + Epsilon)
+                {
+                    s = Math.Max(s, list[i].End);
+                    i++;
+                }
+
+                if (s < start)
+                {
+                    start = s;
+                    core = c;
+                    index = i;
+                    end = i < list.Count ? list[i].Start : double.MaxValue;
+                }
             }
 
-            while (i < list.Count && list[i].Start < t + duration)
-            {
-                t = Math.Max(t, list[i].End);
-                i++;
-            }
-
-            if (t < bestStart)
-            {
-                bestStart = t;
-                bestCore = c;
-                bestIndex = i;
-            }
+            double piece = Math.Min(left, end - start);
+            Insert(busy[core], index, start, start + piece);
+            left -= piece;
+            t = start + piece;
         }
 
-        busy[bestCore].Insert(bestIndex, (bestStart, bestStart + duration));
-        return bestStart + duration;
+        return t;
+    }
+
+    /// <summary>Adds a busy stretch before position <paramref name="index"/>, merged with neighbours it touches.</summary>
+    private static void Insert(List<(double Start, double End)> list, int index, double start, double end)
+    {
+        bool joinsPrevious = index > 0 && list[index - 1].End >= start - Epsilon;
+        bool joinsNext = index < list.Count && list[index].Start <= end + Epsilon;
+        if (joinsPrevious && joinsNext)
+        {
+            list[index - 1] = (list[index - 1].Start, list[index].End);
+            list.RemoveAt(index);
+        }
+        else if (joinsPrevious)
+        {
+            list[index - 1] = (list[index - 1].Start, end);
+        }
+        else if (joinsNext)
+        {
+            list[index] = (start, list[index].End);
+        }
+        else
+        {
+            list.Insert(index, (start, end));
+        }
     }
 
     /// <summary>Forgets what ended before <paramref name="horizon"/>: no task will be ready earlier.</summary>
