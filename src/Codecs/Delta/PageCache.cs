@@ -21,7 +21,11 @@ public sealed class PageCache
 
         PageSize = pageSize;
         Capacity = capacityPages;
-        store = new byte[(long)capacityPages * pageSize];
+        store = GC.AllocateUninitializedArray<byte>(checked(capacityPages * pageSize));
+        // Written now, so the memory is committed at set-up (as QEMU allocates its XBZRLE cache when the
+        // capability is set), not page-faulted in during the first round: that cost about 50 ms of a
+        // 0.33 s migration of a 128 MiB guest, and is no part of sending pages.
+        store.AsSpan().Clear();
         map = new Dictionary<long, LinkedListNode<(long, int)>>(capacityPages);
         // One list node per slot, reused: putting a page allocates nothing.
         nodes = new LinkedListNode<(long, int)>[capacityPages];

@@ -18,7 +18,7 @@ public static class SimulateCommand
         var costs = new Option<string?>("--costs") { Description = "take codec speeds per page class from a saved 'mecom codecs --json' file instead of timing them here" };
         var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
         var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
-        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point; the table compares with their medians", DefaultValueFactory = _ => 3 };
+        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each after a fresh price measurement; the table compares medians with medians", DefaultValueFactory = _ => 3 };
         var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
@@ -26,9 +26,13 @@ public static class SimulateCommand
             MigrateCommand.GridRequest request = grid.Request(r);
             request = request with { Settings = request.Settings with { SharedHosts = ParseHosts(r.GetValue(hosts)!) } };
             ComparisonResult? speeds = r.GetValue(costs) is { } file ? ResultFiles.ReadJson(file) : null;
-            var prices = new CostCache(request.Strategies, speeds);
-            IReadOnlyList<MigrationRun> simulated = MigrateCommand.Execute(request,
-                (spec, settings, _) => SimulatedMigration.Run(spec, settings, prices.For(spec)), "Simulated pre-copy migration", warmUp: false);
+            IReadOnlyList<MigrationRun> Simulate(MigrateCommand.GridRequest req)
+            {
+                var prices = new CostCache(request.Strategies, speeds);
+                return MigrateCommand.Execute(req, (spec, settings, _) => SimulatedMigration.Run(spec, settings, prices.For(spec)), "Simulated pre-copy migration", warmUp: false);
+            }
+
+            IReadOnlyList<MigrationRun> simulated = Simulate(request);
             if (r.GetValue(validate))
             {
                 int n = r.GetValue(repeat);
@@ -37,15 +41,24 @@ public static class SimulateCommand
                     throw new ArgumentException($"--repeat must be in 1..100, got {n}");
                 }
 
+                // This machine's speed drifts over seconds: each emulated run is compared with a simulation
+                // priced from a measurement taken just before it (the first is the one shown above), and
+                // medians with medians, as codec speeds are compared pass by pass.
+                var quiet = request with { Json = null, Markdown = null, Plot = null };
+                var sims = new List<IReadOnlyList<MigrationRun>> { simulated };
                 var emulated = new List<IReadOnlyList<MigrationRun>>();
                 for (int i = 0; i < n; i++)
                 {
                     AnsiConsole.MarkupLine($"[bold]emulating the same grid to validate ({i + 1} of {n})[/]");
-                    emulated.Add(MigrateCommand.Execute(request with { Json = null, Markdown = null, Plot = null },
-                        (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound)));
+                    if (i > 0)
+                    {
+                        sims.Add(Simulate(quiet));
+                    }
+
+                    emulated.Add(MigrateCommand.Execute(quiet, (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound)));
                 }
 
-                AnsiConsole.Write(ValidationTable(simulated, Medians(emulated)));
+                AnsiConsole.Write(ValidationTable(Medians(sims), Medians(emulated)));
             }
 
             return 0;
@@ -60,7 +73,7 @@ public static class SimulateCommand
         _ => throw new ArgumentException($"--hosts must be shared or separate, got '{text}'"),
     };
 
-    /// <summary>Per grid point, the median of each metric over repeated emulated runs (timings on a shared machine wander).</summary>
+    /// <summary>Per grid point, the median of each metric over repeated runs (timings on a shared machine wander).</summary>
     internal static IReadOnlyList<MigrationRun> Medians(IReadOnlyList<IReadOnlyList<MigrationRun>> repeats) =>
         repeats[0].Select((first, i) =>
         {
@@ -83,7 +96,7 @@ public static class SimulateCommand
     /// <summary>Simulated against emulated, run by run: the deviation of each metric.</summary>
     public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated)
     {
-        var table = new Table().RoundedBorder().Title("simulated vs emulated (median of the emulated runs; deviation = simulated / emulated - 1)")
+        var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats, each simulation priced just before its emulation; deviation = simulated / emulated - 1)")
             .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
             .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())

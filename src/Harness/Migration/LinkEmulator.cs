@@ -80,9 +80,15 @@ public sealed class LinkEmulator : IDisposable
         }
     }
 
-    /// <summary>Returns once everything written has reached the socket.</summary>
+    /// <summary>
+    /// Returns once everything written has reached the socket and left at the link's rate: the burst
+    /// allowance lets the last 2 ms of a round into the socket early, and a round that returned then would
+    /// end, and a pause begin, before its last byte was on the link (the simulator's round end), moving
+    /// those milliseconds from pre-copy into the downtime.
+    /// </summary>
     public void Flush()
     {
+        WaitForSchedule();
         if (delayLine is not null)
         {
             while (Volatile.Read(ref pending) > 0 && deliveryFailure is null)
@@ -97,6 +103,22 @@ public sealed class LinkEmulator : IDisposable
         }
 
         inner.Flush();
+    }
+
+    private void WaitForSchedule()
+    {
+        double wait = finish - clock.Elapsed.TotalSeconds;
+        if (wait > 0.002)
+        {
+            // Whole-millisecond sleeps overshoot; sleep short of the end and spin the rest.
+            Thread.Sleep((int)(wait * 1000) - 1);
+        }
+
+        var spin = new SpinWait();
+        while (clock.Elapsed.TotalSeconds < finish)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
     private void Deliver()

@@ -107,7 +107,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
             b[k] /= n;
         }
 
-        return new AdaptiveSelector(candidates.Select(x => x.Codec).ToArray(), c, d, b, settings.BandwidthBps, settings.EffectiveWorkers);
+        return new AdaptiveSelector(candidates.Select(x => x.Codec).ToArray(), c, d, b, settings.BandwidthBps, settings.EffectiveWorkers,
+            settings.SharedHosts ? Environment.ProcessorCount : null);
     }
 
     /// <summary>Applies the guest's writes due by <paramref name="ms"/>.</summary>
@@ -147,9 +148,13 @@ public sealed class SimulatedMigration : IPrecopyEngine
             double compressEnd = sourceCores.Place(ready, compressNs / 1e6);
             double linkStart = Math.Max(compressEnd, linkFree);
             linkFree = linkStart + (frameBytes + 5) * msPerByte;
+            // The socket's kernel copies take CPU too: the sending half while the frame is on the link,
+            // the receiving half before the frame can be decoded.
+            double socketNs = frameBytes * costs.SocketNsPerByte / 2;
+            sourceCores.Place(linkStart, socketNs / 1e6);
             linkEnds[b] = linkFree;
             bytes += frameBytes + 5;
-            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs, barrier), decompressNs / 1e6);
+            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs, barrier), (decompressNs + socketNs) / 1e6);
             decoded = Math.Max(decoded, decodeEnd);
             CompressSeconds += compressNs / 1e9;
             DecompressSeconds += decompressNs / 1e9;
@@ -191,6 +196,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
 
             if (cache is not null)
             {
+                c += costs.CachePutNs;
                 if (cache.TryGet(p, out int old))
                 {
                     c += costs.DeltaEncodeNs;
