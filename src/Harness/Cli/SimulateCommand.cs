@@ -18,7 +18,7 @@ public static class SimulateCommand
         var costs = new Option<string?>("--costs") { Description = "take codec speeds per page class from a saved 'mecom codecs --json' file instead of timing them here" };
         var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
         var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
-        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each after a fresh price measurement; the table compares medians with medians", DefaultValueFactory = _ => 3 };
+        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each paired with a simulation priced just before it; the table compares medians with medians", DefaultValueFactory = _ => 3 };
         var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
@@ -41,29 +41,49 @@ public static class SimulateCommand
                     throw new ArgumentException($"--repeat must be in 1..100, got {n}");
                 }
 
-                // This machine's speed drifts over seconds: each emulated run is compared with a simulation
-                // priced from a measurement taken just before it (the first is the one shown above), and
-                // medians with medians, as codec speeds are compared pass by pass.
-                var quiet = request with { Json = null, Markdown = null, Plot = null };
-                var sims = new List<IReadOnlyList<MigrationRun>> { simulated };
-                var emulated = new List<IReadOnlyList<MigrationRun>>();
-                for (int i = 0; i < n; i++)
-                {
-                    AnsiConsole.MarkupLine($"[bold]emulating the same grid to validate ({i + 1} of {n})[/]");
-                    if (i > 0)
-                    {
-                        sims.Add(Simulate(quiet));
-                    }
-
-                    emulated.Add(MigrateCommand.Execute(quiet, (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound)));
-                }
-
-                AnsiConsole.Write(ValidationTable(Medians(sims), Medians(emulated)));
+                var (sims, emulated) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
+                AnsiConsole.Write(ValidationTable(sims, emulated));
             }
 
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Emulates the grid <paramref name="repeats"/> times, each run paired with a simulation of the same guest
+    /// and settings priced from a measurement taken just before it; returns the medians of both, point by point.
+    /// </summary>
+    /// <remarks>
+    /// This machine's speed drifts from one minute to the next, so a price list measured once and compared
+    /// with emulations minutes later measures the drift as much as the simulator; paired runs compare like
+    /// with like, as codec speeds are compared pass by pass.
+    /// </remarks>
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
+    {
+        var sims = new List<IReadOnlyList<MigrationRun>>();
+        var emulated = new List<IReadOnlyList<MigrationRun>>();
+        for (int i = 0; i < repeats; i++)
+        {
+            AnsiConsole.MarkupLine($"[bold]emulating the same grid to validate ({i + 1} of {repeats}), each run priced just before it[/]");
+            var paired = new Dictionary<(string, string, double), MigrationRun>();
+            IReadOnlyList<MigrationRun> emu = MigrateCommand.Execute(request, (spec, settings, onRound) =>
+            {
+                if (!spec.Name.EndsWith(MigrationGrid.WarmUpSuffix, StringComparison.Ordinal))
+                {
+                    using GuestWorkload workload = spec.MakeWorkload();
+                    CostTable fresh = CostTable.Measure(workload, spec.PageSize, settings.Strategy.Codecs.Select(c => c.ToString()), speeds: speeds);
+                    MigrationRun sim = SimulatedMigration.Run(spec, settings, fresh);
+                    paired[(sim.Corpus, sim.Strategy, sim.BandwidthBps)] = sim;
+                }
+
+                return EmulatedMigration.RunInProcess(spec, settings, onRound);
+            });
+            emulated.Add(emu);
+            sims.Add(emu.Select(e => paired[(e.Corpus, e.Strategy, e.BandwidthBps)]).ToArray());
+        }
+
+        return (Medians(sims), Medians(emulated));
     }
 
     internal static bool ParseHosts(string text) => text.Trim().ToLowerInvariant() switch

@@ -5,6 +5,9 @@ namespace Mecom.Harness.Migration;
 /// <summary>Every strategy at every bandwidth on every guest: the runs a report compares.</summary>
 public static class MigrationGrid
 {
+    /// <summary>Ends the name of the small guest the warm-up runs migrate, so callers can tell them apart.</summary>
+    public const string WarmUpSuffix = " (warm-up)";
+
     /// <summary>
     /// The guest of a corpus entry: its image, and its trace replayed (or, with
     /// <see cref="MigrationSettings.DirtyRate"/>, the synthetic writer).
@@ -33,7 +36,7 @@ public static class MigrationGrid
     private static void WarmUp(GuestSpec guest, IReadOnlyList<Strategy> strategies, MigrationSettings settings, Func<GuestSpec, MigrationSettings, MigrationRun> runOne)
     {
         byte[] slice = guest.Image[..(int)Math.Min(guest.Image.Length, 4096L * guest.PageSize)];
-        var small = new GuestSpec(guest.Name + " (warm-up)", slice, guest.PageSize, () => new SyntheticWorkload(slice, guest.PageSize, 0, 1, 1));
+        var small = new GuestSpec(guest.Name + WarmUpSuffix, slice, guest.PageSize, () => new SyntheticWorkload(slice, guest.PageSize, 0, 1, 1));
         // The runtime swaps in optimised code some 100 ms after a method's first calls settle, so the
         // warm-up lasts a wall-clock second, not a number of runs.
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -33,6 +33,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly byte[] deltaScratch;
     private readonly int kits;
     private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
+    private readonly bool[] touched;
     private bool hasNext;
     private bool paused;
     private double linkFree;
@@ -53,6 +54,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
         }
 
         dirty = new DirtyBitmap(spec.Pages);
+        touched = new bool[spec.Pages];
         writes = workload.Schedule(spec.Pages).GetEnumerator();
         hasNext = writes.MoveNext();
         candidates = settings.Strategy.Codecs.Select(c => costs.For(c.ToString())).ToArray();
@@ -209,6 +211,12 @@ public sealed class SimulatedMigration : IPrecopyEngine
                 }
 
                 cache.Put(p, id);
+            }
+
+            if (!touched[p])
+            {
+                touched[p] = true;
+                d += costs.FirstTouchNs;
             }
 
             d += costs.VerifyNs + kind switch
