@@ -89,4 +89,32 @@ public class ZstdDictionaryTests
             }
         }
     }
+
+    [Fact]
+    public void A_raw_content_dictionary_is_evenly_spaced_pages_and_round_trips()
+    {
+        var pages = TestPages.Adversarial(4096).Select(p => p.Page).Where(p => p.AsSpan().ContainsAnyExcept((byte)0)).ToArray();
+        byte[] magic = (byte[])pages[0].Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(magic, 0xEC30A437);
+        byte[][] sample = [magic, .. pages];
+        byte[] dictionary = Mecom.Harness.Cli.DictCommand.RawContent(sample, 3 * 4096 + 100);
+
+        Assert.Equal(3 * 4096, dictionary.Length);
+        Assert.NotEqual(0xEC30A437u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(dictionary));
+        Assert.Contains(magic, Enumerable.Range(0, 3).Select(k => dictionary.AsSpan(k * 4096, 4096).ToArray()), new ByteArrayComparer());
+        using var codec = new Mecom.Codecs.General.ZstdCodec(1, dictionary);
+        byte[] output = new byte[4096];
+        byte[] back = new byte[4096];
+        int length = codec.Compress(sample[1], output);
+        Assert.InRange(length, 1, 4095);
+        codec.Decompress(output.AsSpan(0, length), back);
+        Assert.Equal(sample[1], back);
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => obj.Length;
+    }
 }

@@ -25,16 +25,35 @@ public static class DictCommand
         var level = new Option<int>("--level") { Description = "zstd level", DefaultValueFactory = _ => 1 };
         var samples = new Option<int>("--sample-pages") { Description = "pages the dictionary is trained on", DefaultValueFactory = _ => 1000 };
         var capacity = new Option<int>("--dict-bytes") { Description = "dictionary size", DefaultValueFactory = _ => 112 * 1024 };
+        var rawContent = new Option<bool>("--raw-content") { Description = "use the sample pages themselves as the dictionary (zstd's raw-content dictionary) instead of training one" };
         var batch = new Option<int>("--batch") { Description = "pages per batch stream (QEMU multifd: 128)", DefaultValueFactory = _ => 128 };
         var command = new Command("dict", "what history buys small pages: zstd with a dictionary trained on the guest's pages, and whole batches as one stream")
         {
-            corpus, level, samples, capacity, batch,
+            corpus, level, samples, capacity, rawContent, batch,
         };
-        command.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(corpus), r.GetValue(level), r.GetValue(samples), r.GetValue(capacity), r.GetValue(batch))));
+        command.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(corpus), r.GetValue(level), r.GetValue(samples), r.GetValue(capacity), r.GetValue(batch), r.GetValue(rawContent))));
         return command;
     }
 
-    private static int Run(string? corpus, int level, int samplePages, int capacity, int batchPages)
+    /// <summary>
+    /// The sample pages themselves, evenly spaced, up to <paramref name="capacity"/> bytes: zstd takes bytes
+    /// that do not start with its dictionary magic as raw content, history every page can match against.
+    /// </summary>
+    internal static byte[] RawContent(IReadOnlyList<byte[]> pages, int capacity)
+    {
+        int take = Math.Max(1, Math.Min(pages.Count, capacity / Math.Max(1, pages[0].Length)));
+        var chosen = Enumerable.Range(0, take).Select(i => pages[(int)((long)i * pages.Count / take)]).ToList();
+        // A first page that happened to begin with the magic (0xEC30A437) would make zstd parse it as a trained dictionary.
+        int safe = chosen.FindIndex(p => p.Length < 4 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(p) != 0xEC30A437);
+        if (safe > 0)
+        {
+            (chosen[0], chosen[safe]) = (chosen[safe], chosen[0]);
+        }
+
+        return chosen.SelectMany(p => p).ToArray();
+    }
+
+    private static int Run(string? corpus, int level, int samplePages, int capacity, int batchPages, bool rawContent = false)
     {
         if (samplePages < 10 || capacity < 1024)
         {
@@ -59,7 +78,9 @@ public static class DictCommand
             int stride = Math.Max(1, nonZero.Length / samplePages);
             var training = nonZero.Where((_, i) => i % stride == 0).Take(samplePages).Select(p => set.Page(p).ToArray()).ToArray();
             var clock = Stopwatch.StartNew();
-            byte[] dictionary = training.Length >= 10 ? ZstdCodec.TrainDictionary(training, capacity) : [];
+            byte[] dictionary = training.Length < 10 ? []
+                : rawContent ? RawContent(training, capacity)
+                : ZstdCodec.TrainDictionary(training, capacity);
             double trainMs = clock.Elapsed.TotalMilliseconds;
 
             var rows = new List<(string Name, long Bytes, double MBps, double DecodeMBps)>

@@ -258,7 +258,11 @@ public sealed class SimulatedMigration : IPrecopyEngine
 
     public long[] HarvestDirty() => dirty.Harvest();
 
-    public void PauseGuest() => paused = true;
+    public void PauseGuest()
+    {
+        paused = true;
+        NowMs += costs.PauseNs / 1e6;
+    }
 
     public double WaitForTarget()
     {
