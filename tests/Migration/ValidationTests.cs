@@ -13,13 +13,20 @@ public class ValidationTests
         string stem = Path.Combine(Corpora.ShippedFolder, "python-sqlite");
         var request = new Mecom.Harness.Cli.MigrateCommand.GridRequest(stem, Strategy.ParseList("zero,lz4"), [1e9, 10e9],
             new MigrationSettings { Strategy = Strategy.Parse("raw") }, Json: null, Markdown: null, Plot: null);
-        var (simulated, emulated) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2);
+        var (simulated, emulated, downtimes) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2);
 
         Assert.Equal(4, simulated.Count);
         Assert.Equal(emulated.Select(e => (e.Corpus, e.Strategy, e.BandwidthBps)), simulated.Select(s => (s.Corpus, s.Strategy, s.BandwidthBps)));
         Assert.All(simulated, s => Assert.Equal("simulated", s.Mode));
         Assert.All(emulated, e => Assert.Equal("emulated", e.Mode));
         Assert.All(emulated, e => Assert.True(e.Exact, $"{e.Strategy} @ {e.Bandwidth}"));
+        Assert.Equal(4, downtimes.Count);
+        foreach (var ((low, high), e) in downtimes.Zip(emulated))
+        {
+            // The median of two runs lies between them.
+            Assert.InRange(e.DowntimeMs, low, high);
+        }
+
         foreach (var (s, e) in simulated.Zip(emulated))
         {
             // Sizes are exact in both; only the guest's few writes during the runs may differ.

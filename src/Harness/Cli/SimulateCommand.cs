@@ -41,8 +41,8 @@ public static class SimulateCommand
                     throw new ArgumentException($"--repeat must be in 1..100, got {n}");
                 }
 
-                var (sims, emulated) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
-                AnsiConsole.Write(ValidationTable(sims, emulated));
+                var (sims, emulated, spread) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
+                AnsiConsole.Write(ValidationTable(sims, emulated, spread));
             }
 
             return 0;
@@ -59,7 +59,7 @@ public static class SimulateCommand
     /// with emulations minutes later measures the drift as much as the simulator; paired runs compare like
     /// with like, as codec speeds are compared pass by pass.
     /// </remarks>
-    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<(double Low, double High)> EmulatedDowntimes) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
     {
         var sims = new List<IReadOnlyList<MigrationRun>>();
         var emulated = new List<IReadOnlyList<MigrationRun>>();
@@ -83,7 +83,13 @@ public static class SimulateCommand
             sims.Add(emu.Select(e => paired[(e.Corpus, e.Strategy, e.BandwidthBps)]).ToArray());
         }
 
-        return (Medians(sims), Medians(emulated));
+        // How far the emulator's own downtimes spread: a deviation inside it is the emulator's jitter.
+        var spread = emulated[0].Select((_, i) =>
+        {
+            double[] d = emulated.Select(runs => runs[i]).Where(x => x.Error is null).Select(x => x.DowntimeMs).ToArray();
+            return d.Length == 0 ? (double.NaN, double.NaN) : (d.Min(), d.Max());
+        }).ToArray();
+        return (Medians(sims), Medians(emulated), spread);
     }
 
     internal static bool ParseHosts(string text) => text.Trim().ToLowerInvariant() switch
@@ -113,24 +119,28 @@ public static class SimulateCommand
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    /// <summary>Simulated against emulated, run by run: the deviation of each metric.</summary>
-    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated)
+    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and the emulated downtimes' range.</summary>
+    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<(double Low, double High)> emulatedDowntimes)
     {
         var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats, each simulation priced just before its emulation; deviation = simulated / emulated - 1)")
             .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
             .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())
-            .AddColumn(new TableColumn("MiB sim / emu").RightAligned());
-        foreach (MigrationRun s in simulated)
+            .AddColumn(new TableColumn("MiB sim / emu").RightAligned())
+            .AddColumn(new TableColumn("emulated downtimes ms").RightAligned());
+        for (int i = 0; i < simulated.Count; i++)
         {
-            MigrationRun? e = emulated.FirstOrDefault(x => x.Corpus == s.Corpus && x.Strategy == s.Strategy && x.BandwidthBps == s.BandwidthBps);
-            if (e is null || e.Error is not null)
+            MigrationRun s = simulated[i];
+            MigrationRun e = emulated[i];
+            if (e.Error is not null)
             {
                 continue;
             }
 
+            var (low, high) = emulatedDowntimes[i];
             table.AddRow(s.Corpus, s.Bandwidth, s.Strategy,
-                Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"));
+                Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{low:0.0}-{high:0.0}"));
         }
 
         return table;
