@@ -106,18 +106,12 @@ public static class SimulateCommand
             var same = repeats.Select(runs => runs[i]).Where(x => x.Error is null).ToArray();
             return same.Length == 0 ? first : first with
             {
-                DowntimeMs = Median(same.Select(x => x.DowntimeMs)),
-                TotalTimeMs = Median(same.Select(x => x.TotalTimeMs)),
-                BytesSent = (long)Median(same.Select(x => (double)x.BytesSent)),
+                DowntimeMs = Statistics.Median(same.Select(x => x.DowntimeMs).ToArray()),
+                TotalTimeMs = Statistics.Median(same.Select(x => x.TotalTimeMs).ToArray()),
+                BytesSent = (long)Statistics.Median(same.Select(x => (double)x.BytesSent).ToArray()),
                 Exact = same.All(x => x.Exact),
             };
         }).ToArray();
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     /// <summary>Simulated against emulated, point by point: the deviation of each metric, and the emulated downtimes' range.</summary>
     public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<(double Low, double High)> emulatedDowntimes)

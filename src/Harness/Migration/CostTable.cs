@@ -319,8 +319,7 @@ public sealed class CostTable
             samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency;
         }
 
-        Array.Sort(samples);
-        return samples[passes / 2];
+        return Statistics.Median(samples);
     }
 
     /// <summary>
@@ -358,8 +357,7 @@ public sealed class CostTable
             }
         }
 
-        Array.Sort(samples);
-        return samples[passes / 2];
+        return Statistics.Median(samples);
     }
 
     /// <summary>Process CPU per byte pushed through a loopback connection by one thread and read by another.</summary>
@@ -400,9 +398,7 @@ public sealed class CostTable
         }
 
         // The first pass warms the connection up (windows, buffers); the median of the rest.
-        double[] timed = samples[1..];
-        Array.Sort(timed);
-        return timed[timed.Length / 2];
+        return Statistics.Median(samples[1..]);
     }
 
     /// <summary>
@@ -430,7 +426,6 @@ public sealed class CostTable
             samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / Math.Max(1, pages);
         }
 
-        Array.Sort(samples);
-        return samples[passes / 2];
+        return Statistics.Median(samples);
     }
 }
