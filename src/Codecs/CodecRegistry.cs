@@ -37,37 +37,37 @@ public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = 
 /// </summary>
 public static class CodecRegistry
 {
-    private static readonly (CodecInfo Info, Func<int?, IPageCodec> Make)[] Entries =
+    /// <summary>Every codec and how to make it from a level and, for the selectors, a general codec (null: K4os LZ4).</summary>
+    private static readonly (CodecInfo Info, Func<int?, IPageCodec?, IPageCodec> Make)[] Entries =
     [
-        // The selectors are made in Create, which knows their general codec.
         (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true),
-            level => new MecomCodec(level!.Value)),
+            (level, general) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
         (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true),
-            level => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, new Lz4Codec(), level!.Value)),
+            (level, general) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
-            _ => new WkdmCodec()),
+            (_, _) => new WkdmCodec()),
         (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null),
-            _ => new BdiCodec()),
+            (_, _) => new BdiCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),
-            _ => new Lz4Codec()),
+            (_, _) => new Lz4Codec()),
         (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null),
-            level => new Lz4Codec(level!.Value)),
+            (level, _) => new Lz4Codec(level!.Value)),
         (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null),
-            level => new ZstdCodec(level!.Value)),
+            (level, _) => new ZstdCodec(level!.Value)),
         (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null),
-            level => new DeflateCodec(level!.Value)),
+            (level, _) => new DeflateCodec(level!.Value)),
         (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null),
-            level => new BrotliCodec(level!.Value)),
+            (level, _) => new BrotliCodec(level!.Value)),
         (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable),
-            _ => new NativeLz4Codec()),
+            (_, _) => new NativeLz4Codec()),
         (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable),
-            level => new NativeZstdCodec(level!.Value)),
+            (level, _) => new NativeZstdCodec(level!.Value)),
         (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable),
-            _ => new NativeLzoCodec()),
+            (_, _) => new NativeLzoCodec()),
         (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false),
-            _ => new ZeroOnlyCodec()),
+            (_, _) => new ZeroOnlyCodec()),
         (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false),
-            _ => new RawCodec()),
+            (_, _) => new RawCodec()),
     ];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -178,18 +178,8 @@ public static class CodecRegistry
     }
 
     /// <summary>A fresh codec instance (one per thread).</summary>
-    public static IPageCodec Create(CodecSpec spec)
-    {
-        if (spec.General is { } general)
-        {
-            IPageCodec inner = Create(general);
-            return spec.Info.Name == "mecom"
-                ? new MecomCodec(spec.Level!.Value, inner)
-                : new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, inner, spec.Level!.Value);
-        }
-
-        return Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level);
-    }
+    public static IPageCodec Create(CodecSpec spec) =>
+        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level, spec.General is null ? null : Create(spec.General));
 
     /// <summary>Parses and creates in one step.</summary>
     public static IPageCodec Create(string text) => Create(Parse(text));

@@ -54,9 +54,8 @@ public sealed record TunedSettings
         Strategy strategy = settings.Strategy;
         if (!strategy.Adaptive && strategy.Codecs[0].Info.Name == "mecom")
         {
-            // The tuned threshold, with the general codec the user named kept.
-            Mecom.Codecs.CodecSpec? general = strategy.Codecs[0].General;
-            strategy = Strategy.Parse(choice.Codec + (general is null ? "" : $"+{general}") + (strategy.Delta ? "+delta" : "")) with { Name = strategy.Name };
+            // The tuned threshold; the general codec the user named, deltas and the shown name stay.
+            strategy = strategy with { Codecs = [Mecom.Codecs.CodecRegistry.Parse(choice.Codec) with { General = strategy.Codecs[0].General }] };
         }
 
         return settings with { Strategy = strategy, RawAbove = choice.Point.RawAbove, BatchPages = choice.Point.BatchPages, Workers = choice.Point.Workers };
