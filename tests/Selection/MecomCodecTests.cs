@@ -111,6 +111,19 @@ public class ZstdDictionaryTests
         Assert.Equal(sample[1], back);
     }
 
+    [Fact]
+    public void A_dictionary_is_counted_as_sent_compressed_and_never_above_its_size()
+    {
+        byte[] repetitive = Corpora.SmallGuest[..(64 * 4096)];
+        byte[] noise = new byte[8192];
+        new Random(7).NextBytes(noise);
+
+        int sent = Mecom.Harness.Cli.DictCommand.WireBytes(repetitive);
+        Assert.InRange(sent, 1, repetitive.Length / 2);
+        Assert.Equal(noise.Length, Mecom.Harness.Cli.DictCommand.WireBytes(noise));
+        Assert.Equal(0, Mecom.Harness.Cli.DictCommand.WireBytes([]));
+    }
+
     private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
     {
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
