@@ -14,7 +14,7 @@ public class SimulationTests
     private static readonly Lazy<byte[]> Image = new(() => Corpora.Shipped().First(e => e.Name == "python-sqlite").ReadAllPages());
 
     /// <summary>Writes pages 0, 1, 2, ... at a constant rate: every write dirties a page not yet dirty.</summary>
-    private sealed class SequentialWriter(byte[] image, int pageSize, double rate) : GuestWorkload
+    internal sealed class SequentialWriter(byte[] image, int pageSize, double rate) : GuestWorkload
     {
         public override string Describe => $"sequential, {rate} pages/s";
 

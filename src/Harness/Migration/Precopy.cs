@@ -56,6 +56,22 @@ public sealed record PrecopyOutcome(IReadOnlyList<RoundRecord> Rounds, double Pa
 /// </summary>
 public static class Precopy
 {
+    /// <summary>
+    /// Pages per batch for a round of <paramref name="roundPages"/>: the configured batch, except that a
+    /// round too small to give each worker a full batch is split evenly over the workers. The stop-and-copy
+    /// round is such a round (tens to a few hundred pages while the guest is paused), and as one batch it ran
+    /// on one core while the others idled. Both engines size their batches here.
+    /// </summary>
+    public static int BatchPages(int roundPages, int batchPages, int workers)
+    {
+        if (roundPages >= batchPages * (long)workers || workers <= 1)
+        {
+            return batchPages;
+        }
+
+        return Math.Max(1, (roundPages + workers - 1) / workers);
+    }
+
     /// <param name="maxMs">A cap on pre-copy: a guest that dirties faster than the link drains still ends.</param>
     public static PrecopyOutcome Run(IPrecopyEngine engine, IStopRule rule, double resumeMs, double maxMs, Action<RoundRecord>? onRound = null)
     {

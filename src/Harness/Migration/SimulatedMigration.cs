@@ -130,7 +130,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     {
         double start = NowMs;
         double msPerByte = 8000.0 / settings.BandwidthBps;
-        int batchPages = settings.BatchPages;
+        int batchPages = Precopy.BatchPages(pages.Length, settings.BatchPages, settings.EffectiveWorkers);
         int batches = (pages.Length + batchPages - 1) / batchPages;
         var linkEnds = new double[batches];
         double decoded = barrier;

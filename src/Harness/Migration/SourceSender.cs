@@ -62,7 +62,8 @@ public sealed class SourceSender : IDisposable
     /// <summary>Compresses <paramref name="pages"/> of <paramref name="memory"/> and writes each frame with <paramref name="write"/>, in order.</summary>
     public void Send(byte[] memory, long[] pages, Action<ReadOnlyMemory<byte>> write)
     {
-        int batches = (pages.Length + BatchPages - 1) / BatchPages;
+        int batchPages = Precopy.BatchPages(pages.Length, BatchPages, Workers);
+        int batches = (pages.Length + batchPages - 1) / batchPages;
         if (batches == 0)
         {
             return;
@@ -74,7 +75,7 @@ public sealed class SourceSender : IDisposable
             ready[b] = new TaskCompletionSource<(Kit, FrameStats, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        var round = new Round(memory, pages, batches, ready, Math.Min(Workers, batches));
+        var round = new Round(memory, pages, batchPages, batches, ready, Math.Min(Workers, batches));
         for (int w = 0; w < round.Workers; w++)
         {
             jobs.Add(round);
@@ -145,7 +146,8 @@ public sealed class SourceSender : IDisposable
 
                     try
                     {
-                        ReadOnlySpan<long> indices = round.Pages.AsSpan(b * BatchPages, Math.Min(BatchPages, round.Pages.Length - b * BatchPages));
+                        int first = b * round.BatchPages;
+                        ReadOnlySpan<long> indices = round.Pages.AsSpan(first, Math.Min(round.BatchPages, round.Pages.Length - first));
                         round.Ready[b].SetResult(Build(kit, round.Memory, indices, b));
                     }
                     catch (Exception e)
@@ -164,7 +166,7 @@ public sealed class SourceSender : IDisposable
     }
 
     /// <summary>One round's work, shared by the compressing threads.</summary>
-    private sealed class Round(byte[] memory, long[] pages, int batches, TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] ready, int workers)
+    private sealed class Round(byte[] memory, long[] pages, int batchPages, int batches, TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] ready, int workers)
     {
         public int Next = -1;
         public volatile bool Cancelled;
@@ -172,6 +174,8 @@ public sealed class SourceSender : IDisposable
         public byte[] Memory { get; } = memory;
 
         public long[] Pages { get; } = pages;
+
+        public int BatchPages { get; } = batchPages;
 
         public int Batches { get; } = batches;
 
