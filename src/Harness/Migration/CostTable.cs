@@ -187,7 +187,9 @@ public sealed class CostTable
                     codec.Compress(Contents(id).Span, output);
                 }
             });
-            decompress[(int)c] = MedianNs(passes, ids.Length, () =>
+            // Pages that did not fit go raw (the target copies them, CopyNs): the mean is over the pages decoded.
+            int decoded = compressed.Count(z => z.Length > 0);
+            decompress[(int)c] = decoded == 0 ? 0 : MedianNs(passes, decoded, () =>
             {
                 foreach (byte[] z in compressed)
                 {
