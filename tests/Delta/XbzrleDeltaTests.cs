@@ -77,20 +77,4 @@ public class XbzrleDeltaTests
         Assert.Throws<CorruptPageException>(() => XbzrleDelta.Decode([0xFF, 0x3F, 1, 9], page)); // run past the page
         Assert.Throws<CorruptPageException>(() => XbzrleDelta.Decode([1, 1, 7, 0, 1, 7], page)); // empty unchanged run later
     }
-
-    [Fact]
-    public void The_cache_keeps_the_most_recent_pages_within_its_bound()
-    {
-        var cache = new PageCache(capacityPages: 2, pageSize: 4096);
-        cache.Put(1, TestPages.Filled(4096, 1));
-        cache.Put(2, TestPages.Filled(4096, 2));
-        cache.Put(1, TestPages.Filled(4096, 11));   // refreshes page 1
-        cache.Put(3, TestPages.Filled(4096, 3));    // evicts page 2, the least recent
-        Assert.False(cache.TryGet(2, out _));
-        Assert.True(cache.TryGet(1, out ReadOnlySpan<byte> one));
-        Assert.Equal(11, one[0]);
-        Assert.True(cache.TryGet(3, out _));
-        Assert.Equal(2, cache.Count);
-        Assert.Equal(3, PageCache.ForGuest(100, 3.0).Capacity);
-    }
 }

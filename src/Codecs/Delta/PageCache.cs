@@ -1,17 +1,25 @@
 namespace Mecom.Codecs.Delta;
 
 /// <summary>
-/// The old-page cache both sides keep for delta re-sends: a bounded number of pages, least recently
-/// sent evicted first (XBZRLE's cache, sized as a share of guest memory). Allocation happens once.
+/// The source's old-page cache for delta re-sends (XBZRLE's cache, sized as a share of guest memory): what
+/// was last sent for each page, least recently sent evicted first. Pages are kept as the codec encoded them
+/// for sending (the bytes exist already, so keeping them costs a copy of fewer bytes), and decoded when a
+/// re-send asks for them: at the 4x a guest's pages typically compress, a budget of a quarter of guest
+/// memory holds every page instead of the last quarter sent. Only the source keeps one; the target's
+/// memory is its old version. Allocation happens once.
 /// </summary>
-public sealed class PageCache
+public sealed class PageCache : IDisposable
 {
-    private readonly byte[] store;
-    private readonly Dictionary<long, LinkedListNode<(long Page, int Slot)>> map;
-    private readonly LinkedList<(long Page, int Slot)> recency = new();
-    private readonly Stack<int> free = new();
-    private readonly LinkedListNode<(long Page, int Slot)>[] nodes;
+    private const byte Raw = 0;
 
+    private readonly byte[] store;
+    private readonly RingLog log;
+    private readonly Dictionary<long, (long Start, int Length, byte Codec)> map;
+    private readonly List<IPageCodec?> decoders = [null];
+    private readonly Dictionary<string, byte> codecIds = new(StringComparer.Ordinal);
+    private readonly byte[] decoded;
+
+    /// <param name="capacityPages">The budget, in pages' worth of bytes: it holds at least that many pages, more when they compress.</param>
     public PageCache(int capacityPages, int pageSize = PageCodec.DefaultPageSize)
     {
         if (capacityPages < 1)
@@ -26,62 +34,126 @@ public sealed class PageCache
         // capability is set), not page-faulted in during the first round: that cost about 50 ms of a
         // 0.33 s migration of a 128 MiB guest, and is no part of sending pages.
         store.AsSpan().Clear();
-        map = new Dictionary<long, LinkedListNode<(long, int)>>(capacityPages);
-        // One list node per slot, reused: putting a page allocates nothing.
-        nodes = new LinkedListNode<(long, int)>[capacityPages];
-        for (int slot = capacityPages - 1; slot >= 0; slot--)
-        {
-            nodes[slot] = new LinkedListNode<(long, int)>((-1, slot));
-            free.Push(slot);
-        }
+        // Sized for pages kept at 4x, so filling the budget seldom grows them.
+        log = new RingLog(store.Length, (int)Math.Min(4L * capacityPages, 1 << 24));
+        map = new Dictionary<long, (long, int, byte)>((int)Math.Min(4L * capacityPages, 1 << 24));
+        decoded = new byte[pageSize];
     }
 
     /// <summary>A cache sized as <paramref name="percent"/> of a guest of <paramref name="guestPages"/> pages.</summary>
     public static PageCache ForGuest(long guestPages, double percent, int pageSize = PageCodec.DefaultPageSize) =>
-        new((int)Math.Clamp(guestPages * percent / 100, 1, int.MaxValue / pageSize), pageSize);
+        new(CapacityFor(guestPages, percent, pageSize), pageSize);
 
+    /// <summary>The budget, in pages' worth of bytes, of a cache of <paramref name="percent"/> of a guest's memory.</summary>
+    public static int CapacityFor(long guestPages, double percent, int pageSize) =>
+        (int)Math.Clamp(guestPages * percent / 100, 1, int.MaxValue / pageSize);
+
+    /// <summary>The budget in pages' worth of bytes.</summary>
     public int Capacity { get; }
 
     public int PageSize { get; }
 
     public int Count => map.Count;
 
-    /// <summary>The cached previous version of a page, if still cached.</summary>
+    /// <summary>Bytes the cached pages take in the store.</summary>
+    public long StoredBytes { get; private set; }
+
+    /// <summary>
+    /// The cached previous version of a page, if still cached. The span is valid until the next call: a page
+    /// kept encoded is decoded into one buffer.
+    /// </summary>
     public bool TryGet(long page, out ReadOnlySpan<byte> previous)
     {
-        if (map.TryGetValue(page, out var node))
+        if (!map.TryGetValue(page, out var entry))
         {
-            previous = store.AsSpan(node.Value.Slot * PageSize, PageSize);
+            previous = default;
+            return false;
+        }
+
+        ReadOnlySpan<byte> bytes = store.AsSpan((int)(entry.Start % store.Length), entry.Length);
+        if (entry.Codec == Raw)
+        {
+            previous = bytes;
             return true;
         }
 
-        previous = default;
-        return false;
+        decoders[entry.Codec]!.Decompress(bytes, decoded);
+        previous = decoded;
+        return true;
     }
 
-    /// <summary>Records what was just sent for <paramref name="page"/>, evicting the least recent page when full.</summary>
-    public void Put(long page, ReadOnlySpan<byte> contents)
+    /// <summary>Records what was just sent for <paramref name="page"/>, raw.</summary>
+    public void Put(long page, ReadOnlySpan<byte> contents) => Put(page, contents, default, null);
+
+    /// <summary>
+    /// Records what was just sent for <paramref name="page"/>: <paramref name="contents"/>, kept as
+    /// <paramref name="encoded"/> (its output from <paramref name="codec"/>) when that is shorter, evicting the
+    /// least recently sent pages as the budget fills.
+    /// </summary>
+    public void Put(long page, ReadOnlySpan<byte> contents, ReadOnlySpan<byte> encoded, IPageCodec? codec)
     {
-        if (map.TryGetValue(page, out var node))
+        if (contents.Length != PageSize)
         {
-            recency.Remove(node);
+            throw new ArgumentException($"a page is {PageSize} bytes, got {contents.Length}", nameof(contents));
         }
-        else
+
+        byte id = Raw;
+        ReadOnlySpan<byte> keep = contents;
+        if (codec is not null && !encoded.IsEmpty && encoded.Length < PageSize)
         {
-            if (free.Count == 0)
+            id = CodecId(codec);
+            keep = encoded;
+        }
+
+        if (map.Remove(page, out var old))
+        {
+            StoredBytes -= old.Length;
+        }
+
+        var sink = new Evictions(this);
+        long start = log.Append(page, keep.Length, ref sink);
+        keep.CopyTo(store.AsSpan((int)(start % store.Length), keep.Length));
+        map[page] = (start, keep.Length, id);
+        StoredBytes += keep.Length;
+    }
+
+    /// <summary>The cache's own decoder for a codec (the sender's instances belong to its threads).</summary>
+    private byte CodecId(IPageCodec codec)
+    {
+        if (codecIds.TryGetValue(codec.Name, out byte id))
+        {
+            return id;
+        }
+
+        if (decoders.Count > byte.MaxValue)
+        {
+            throw new InvalidOperationException("the page cache keeps pages of at most 255 codecs");
+        }
+
+        decoders.Add(CodecRegistry.Create(codec.Name));
+        id = (byte)(decoders.Count - 1);
+        codecIds[codec.Name] = id;
+        return id;
+    }
+
+    public void Dispose()
+    {
+        foreach (IPageCodec? codec in decoders)
+        {
+            (codec as IDisposable)?.Dispose();
+        }
+    }
+
+    private readonly struct Evictions(PageCache cache) : RingLog.IEvictionSink
+    {
+        public void Evicted(long key, long start)
+        {
+            // A page put again since has a newer entry; only its latest one leaves the map.
+            if (cache.map.TryGetValue(key, out var entry) && entry.Start == start)
             {
-                var oldest = recency.First!;
-                recency.RemoveFirst();
-                map.Remove(oldest.Value.Page);
-                free.Push(oldest.Value.Slot);
+                cache.map.Remove(key);
+                cache.StoredBytes -= entry.Length;
             }
-
-            node = nodes[free.Pop()];
-            node.Value = (page, node.Value.Slot);
-            map[page] = node;
         }
-
-        recency.AddLast(node);
-        contents.CopyTo(store.AsSpan(node.Value.Slot * PageSize, PageSize));
     }
 }

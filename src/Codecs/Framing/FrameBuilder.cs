@@ -137,19 +137,18 @@ public sealed class FrameBuilder
             {
                 lock (cache)
                 {
-                    if (cache.TryGet(index, out ReadOnlySpan<byte> previous))
+                    // Only a delta shorter than the normal record is worth the target's trouble.
+                    int delta = cache.TryGet(index, out ReadOnlySpan<byte> previous)
+                        ? XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)))
+                        : PageCodec.DidNotFit;
+                    // The cache keeps the page as the codec encoded it, before a delta takes its place in the record.
+                    cache.Put(index, page, kind == BatchFrame.KindCompressed ? payload[..length] : default, codec);
+                    if (delta != PageCodec.DidNotFit)
                     {
-                        // Only a delta shorter than the normal record is worth the target's trouble.
-                        int delta = XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)));
-                        if (delta != PageCodec.DidNotFit)
-                        {
-                            scratch.AsSpan(0, delta).CopyTo(payload);
-                            length = delta;
-                            kind = BatchFrame.KindDelta;
-                        }
+                        scratch.AsSpan(0, delta).CopyTo(payload);
+                        length = delta;
+                        kind = BatchFrame.KindDelta;
                     }
-
-                    cache.Put(index, page);
                 }
             }
 

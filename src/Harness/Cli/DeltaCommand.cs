@@ -44,13 +44,16 @@ public static class DeltaCommand
         {
             int size = entry.PageSize;
             byte[] memory = entry.ReadAllPages();
-            var cache = PageCache.ForGuest(entry.Pages, percent, size);
+            using var cache = PageCache.ForGuest(entry.Pages, percent, size);
+            byte[] output = new byte[size];
             for (long p = 0; p < entry.Pages; p++)
             {
-                cache.Put(p, memory.AsSpan((int)(p * size), size));
+                ReadOnlySpan<byte> sent = memory.AsSpan((int)(p * size), size);
+                int n = codec.Compress(sent, output);
+                cache.Put(p, sent, n == PageCodec.DidNotFit ? default : output.AsSpan(0, n), codec);
             }
 
-            byte[] output = new byte[size];
+            byte[] deltaOutput = new byte[size];
             long resent = 0, asDelta = 0, viaCodec = 0, withDelta = 0;
             foreach (TraceEpoch epoch in TraceReader.ReadAll(entry))
             {
@@ -64,7 +67,7 @@ public static class DeltaCommand
                     if (cache.TryGet(index, out ReadOnlySpan<byte> previous))
                     {
                         // The delta must beat the normal path to be worth sending; otherwise it falls back.
-                        int delta = XbzrleDelta.Encode(previous, page, output.AsSpan(0, (int)Math.Min(normalBytes, size - 1)));
+                        int delta = XbzrleDelta.Encode(previous, page, deltaOutput.AsSpan(0, (int)Math.Min(normalBytes, size - 1)));
                         if (delta != PageCodec.DidNotFit)
                         {
                             deltaBytes = delta;
@@ -75,7 +78,7 @@ public static class DeltaCommand
                     resent++;
                     viaCodec += normalBytes;
                     withDelta += deltaBytes;
-                    cache.Put(index, page);
+                    cache.Put(index, page, normal == PageCodec.DidNotFit ? default : output.AsSpan(0, normal), codec);
                     page.CopyTo(memory.AsSpan((int)(index * size), size));
                 }
             }
@@ -88,7 +91,7 @@ public static class DeltaCommand
 
         table.AddRow("[bold]all[/]", string.Empty, string.Empty, $"{allCodec:N0}", $"{allDelta:N0}", $"[bold]{(double)allDelta / Math.Max(1, allCodec):F3}x[/]");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"cache: {percent}% of each guest's pages, least recently sent evicted; round 0 fills it with every page.");
+        AnsiConsole.MarkupLine($"cache: {percent}% of each guest's memory in bytes, pages kept as {Markup.Escape(codecName)} encoded them, least recently sent evicted; round 0 fills it with every page.");
         return 0;
     }
 }

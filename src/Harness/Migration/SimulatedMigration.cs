@@ -64,7 +64,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
         sourceCores = new CoreSchedule(settings.SharedHosts ? Environment.ProcessorCount : workers);
         targetCores = settings.SharedHosts ? sourceCores : new CoreSchedule(workers);
         deltaScratch = new byte[PageSize];
-        cache = settings.Strategy.Delta ? new ContentLru((int)Math.Clamp(spec.Pages * settings.DeltaCachePercent / 100, 1, int.MaxValue)) : null;
+        cache = settings.Strategy.Delta ? new ContentLru((long)PageCache.CapacityFor(spec.Pages, settings.DeltaCachePercent, PageSize) * PageSize) : null;
         if (settings.Strategy.Adaptive)
         {
             selector = Calibrated(spec);
@@ -199,18 +199,22 @@ public sealed class SimulatedMigration : IPrecopyEngine
             if (cache is not null)
             {
                 c += costs.CachePutNs;
-                if (cache.TryGet(p, out int old))
+                if (cache.TryGet(p, out int old, out int oldCodec))
                 {
-                    c += costs.DeltaEncodeNs;
+                    // A page kept encoded is decoded before the delta can be taken against it.
+                    c += costs.DeltaEncodeNs + (oldCodec < 0 ? 0 : candidates[oldCodec].DecompressNs[costs.Classes[old]]);
                     int delta = XbzrleDelta.Encode(costs.Contents(old).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, Math.Min(size, PageSize - 1)));
+                    cache.Put(p, id, kind == "raw" ? PageSize : size, kind == "raw" ? -1 : k);
                     if (delta != PageCodec.DidNotFit)
                     {
                         size = delta;
                         kind = "delta";
                     }
                 }
-
-                cache.Put(p, id);
+                else
+                {
+                    cache.Put(p, id, kind == "raw" ? PageSize : size, kind == "raw" ? -1 : k);
+                }
             }
 
             if (!touched[p])
@@ -284,32 +288,41 @@ public sealed class SimulatedMigration : IPrecopyEngine
             "simulated", workload.Describe, engine.GuestWrites, engine.CompressSeconds, engine.DecompressSeconds, engine.PageCounts, Exact: true));
     }
 
-    /// <summary>The delta cache of the simulation: which content each cached page had, least recently sent evicted first.</summary>
-    private sealed class ContentLru(int capacity)
+    /// <summary>
+    /// The delta cache of the simulation: which content each cached page had and which codec kept it, in a
+    /// byte budget filled as the source's <see cref="PageCache"/> fills its store (the same <see cref="RingLog"/>),
+    /// so the same pages are evicted.
+    /// </summary>
+    private sealed class ContentLru(long capacityBytes)
     {
-        private readonly Dictionary<long, LinkedListNode<(long Page, int Id)>> map = new();
-        private readonly LinkedList<(long Page, int Id)> order = new();
+        private readonly Dictionary<long, (int Id, int Codec, long Start)> map = new();
+        private readonly RingLog log = new(capacityBytes);
 
-        public bool TryGet(long page, out int id)
+        public bool TryGet(long page, out int id, out int codec)
         {
-            bool found = map.TryGetValue(page, out var node);
-            id = found ? node!.Value.Id : -1;
+            bool found = map.TryGetValue(page, out var entry);
+            (id, codec) = found ? (entry.Id, entry.Codec) : (-1, -1);
             return found;
         }
 
-        public void Put(long page, int id)
+        /// <param name="codec">The candidate whose output was kept, or -1 when the page was kept raw.</param>
+        public void Put(long page, int id, int bytes, int codec)
         {
-            if (map.Remove(page, out var node))
-            {
-                order.Remove(node);
-            }
-            else if (map.Count == capacity)
-            {
-                map.Remove(order.First!.Value.Page);
-                order.RemoveFirst();
-            }
+            map.Remove(page);
+            var sink = new Evictions(map);
+            long start = log.Append(page, Math.Min(bytes, (int)Math.Min(int.MaxValue, log.Capacity)), ref sink);
+            map[page] = (id, codec, start);
+        }
 
-            map[page] = order.AddLast((page, id));
+        private readonly struct Evictions(Dictionary<long, (int Id, int Codec, long Start)> map) : RingLog.IEvictionSink
+        {
+            public void Evicted(long key, long start)
+            {
+                if (map.TryGetValue(key, out var entry) && entry.Start == start)
+                {
+                    map.Remove(key);
+                }
+            }
         }
     }
 }

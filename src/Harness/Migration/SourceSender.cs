@@ -251,6 +251,7 @@ public sealed class SourceSender : IDisposable
         }
 
         kits.Dispose();
+        cache?.Dispose();
     }
 
     private sealed record Kit(FrameBuilder Builder, FrameBuilder? Probe, IPageCodec[] Codecs);

@@ -1,0 +1,118 @@
+using Mecom.Codecs;
+using Mecom.Codecs.Delta;
+using Mecom.Tests.Support;
+
+namespace Mecom.Tests.Delta;
+
+/// <summary>The source's old-page cache: a byte budget, pages kept as their codec encoded them, least recently sent evicted.</summary>
+public class PageCacheTests
+{
+    private struct Recorder : RingLog.IEvictionSink
+    {
+        public List<(long Key, long Start)> Seen;
+
+        public void Evicted(long key, long start) => Seen.Add((key, start));
+    }
+
+    [Fact]
+    public void The_ring_overwrites_the_oldest_entries_and_never_splits_one()
+    {
+        var log = new RingLog(100);
+        var sink = new Recorder { Seen = [] };
+        Assert.Equal(0, log.Append(1, 40, ref sink));
+        Assert.Equal(40, log.Append(2, 40, ref sink));
+        Assert.Empty(sink.Seen);
+        // 30 bytes do not fit the 20 left before the end: the tail is skipped, and entry 1 (0-40) overwritten.
+        Assert.Equal(100, log.Append(3, 30, ref sink));
+        Assert.Equal([(1L, 0L)], sink.Seen);
+        Assert.Equal(130, log.Append(4, 10, ref sink));
+        Assert.Single(sink.Seen);
+        Assert.Equal(140, log.Append(5, 10, ref sink));   // 40-50 of the ring: entry 2 (40-80) goes
+        Assert.Equal([(1L, 0L), (2L, 40L)], sink.Seen);
+        Assert.Equal(200, log.Append(6, 100, ref sink));  // the whole ring, from its start: everything before it goes
+        Assert.Equal([(1L, 0L), (2L, 40L), (3L, 100L), (4L, 130L), (5L, 140L)], sink.Seen);
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(7, 101, ref sink));
+    }
+
+    [Fact]
+    public void Pages_kept_encoded_come_back_exactly_and_take_only_their_encoded_bytes()
+    {
+        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
+        IPageCodec codec = CodecRegistry.Create("mecom");
+        using var cache = new PageCache(capacityPages: 32, pageSize: 4096);
+        byte[] output = new byte[4096];
+        long encodedBytes = 0;
+        for (int p = 0; p < 64; p++)
+        {
+            ReadOnlySpan<byte> page = memory.AsSpan(p * 4096, 4096);
+            int n = codec.Compress(page, output);
+            cache.Put(p, page, n < 0 ? default : output.AsSpan(0, n), codec);
+            encodedBytes += n < 0 ? 4096 : n;
+        }
+
+        // 64 pages in a budget of 32 raw ones: the small guest compresses beyond 2x.
+        Assert.True(encodedBytes < 32 * 4096, $"the test guest encodes to {encodedBytes} bytes");
+        Assert.Equal(64, cache.Count);
+        Assert.Equal(encodedBytes, cache.StoredBytes);
+        for (int p = 0; p < 64; p++)
+        {
+            Assert.True(cache.TryGet(p, out ReadOnlySpan<byte> previous), $"page {p} missing");
+            Assert.True(previous.SequenceEqual(memory.AsSpan(p * 4096, 4096)), $"page {p} differs");
+        }
+    }
+
+    [Fact]
+    public void A_full_budget_evicts_the_least_recently_sent_and_keeps_re_sent_pages_current()
+    {
+        using var cache = new PageCache(capacityPages: 2, pageSize: 4096);
+        cache.Put(1, TestPages.Filled(4096, 1));
+        cache.Put(2, TestPages.Filled(4096, 2));
+        cache.Put(1, TestPages.Filled(4096, 11));   // refreshes page 1
+        cache.Put(3, TestPages.Filled(4096, 3));    // evicts page 2, the least recent
+        Assert.False(cache.TryGet(2, out _));
+        Assert.True(cache.TryGet(1, out ReadOnlySpan<byte> one));
+        Assert.Equal(11, one[0]);
+        Assert.True(cache.TryGet(3, out ReadOnlySpan<byte> three));
+        Assert.Equal(3, three[4095]);
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(2 * 4096, cache.StoredBytes);
+        Assert.Equal(3, PageCache.ForGuest(100, 3.0).Capacity);
+        Assert.Throws<ArgumentException>(() => cache.Put(4, new byte[100]));
+    }
+
+    [Fact]
+    public void Re_sending_and_looking_up_pages_allocates_nothing_once_warm()
+    {
+        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
+        IPageCodec codec = CodecRegistry.Create("mecom");
+        using var cache = new PageCache(capacityPages: 32, pageSize: 4096);
+        byte[] output = new byte[4096];
+        long hits = 0;
+
+        void Round()
+        {
+            for (int p = 0; p < 64; p++)
+            {
+                ReadOnlySpan<byte> page = memory.AsSpan(p * 4096, 4096);
+                if (cache.TryGet(p, out ReadOnlySpan<byte> previous) && previous.Length == 4096)
+                {
+                    hits++;
+                }
+
+                int n = codec.Compress(page, output);
+                cache.Put(p, page, n < 0 ? default : output.AsSpan(0, n), codec);
+            }
+        }
+
+        for (int warm = 0; warm < 4; warm++)
+        {
+            Round();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Round();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(hits > 0 && cache.Count > 0, $"{hits} hits, {cache.Count} pages cached");
+    }
+}
