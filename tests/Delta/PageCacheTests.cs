@@ -44,10 +44,7 @@ public class PageCacheTests
         long encodedBytes = 0;
         for (int p = 0; p < 64; p++)
         {
-            ReadOnlySpan<byte> page = memory.AsSpan(p * 4096, 4096);
-            int n = codec.Compress(page, output);
-            cache.Put(p, page, n < 0 ? default : output.AsSpan(0, n), codec);
-            encodedBytes += n < 0 ? 4096 : n;
+            encodedBytes += PutEncoded(cache, codec, memory, p, output);
         }
 
         // 64 pages in a budget of 32 raw ones: the small guest compresses beyond 2x.
@@ -93,14 +90,12 @@ public class PageCacheTests
         {
             for (int p = 0; p < 64; p++)
             {
-                ReadOnlySpan<byte> page = memory.AsSpan(p * 4096, 4096);
                 if (cache.TryGet(p, out ReadOnlySpan<byte> previous) && previous.Length == 4096)
                 {
                     hits++;
                 }
 
-                int n = codec.Compress(page, output);
-                cache.Put(p, page, n < 0 ? default : output.AsSpan(0, n), codec);
+                PutEncoded(cache, codec, memory, p, output);
             }
         }
 
@@ -114,5 +109,14 @@ public class PageCacheTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
         Assert.True(hits > 0 && cache.Count > 0, $"{hits} hits, {cache.Count} pages cached");
+    }
+
+    /// <summary>Puts page <paramref name="p"/> as the codec encodes it for sending; returns the bytes kept.</summary>
+    private static int PutEncoded(PageCache cache, IPageCodec codec, byte[] memory, int p, byte[] output)
+    {
+        ReadOnlySpan<byte> page = memory.AsSpan(p * 4096, 4096);
+        int n = codec.Compress(page, output);
+        cache.Put(p, page, n < 0 ? default : output.AsSpan(0, n), codec);
+        return n < 0 ? 4096 : n;
     }
 }
