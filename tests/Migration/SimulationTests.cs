@@ -101,4 +101,31 @@ public class SimulationTests
         Assert.InRange((double)simulated.BytesSent / emulated.BytesSent, 0.9, 1.1);
         Assert.InRange(simulated.DowntimeMs - emulated.DowntimeMs, -Math.Max(5, 0.1 * emulated.DowntimeMs), Math.Max(5, 0.1 * emulated.DowntimeMs));
     }
+
+    [Fact]
+    public void Pausing_the_guest_waits_for_a_core_as_the_emulated_guest_thread_does()
+    {
+        // One source core, kept busy past the round's end by the socket's copies of raw frames on a link too
+        // fast to hold them back: the pause starts only when the core is free. On idle cores it takes the pause alone.
+        byte[] image = Image.Value;
+        var guest = new GuestSpec("idle", image, 4096, () => new SequentialWriter(image, 4096, 1));
+        using GuestWorkload workload = guest.MakeWorkload();
+        CostTable costs = CostTable.Measure(workload, 4096, ["raw"], passes: 1);
+        var settings = new MigrationSettings
+        {
+            Strategy = Strategy.Parse("raw"), BandwidthBps = 100e9, Workers = 1, BatchPages = 128, SharedHosts = false,
+        };
+
+        var idle = new SimulatedMigration(guest, workload, settings, costs);
+        double start = idle.NowMs;
+        idle.PauseGuest();
+        Assert.Equal(costs.PauseNs / 1e6, idle.NowMs - start, 9);
+
+        var busy = new SimulatedMigration(guest, workload, settings, costs);
+        busy.SendRound(0, Enumerable.Range(0, 128).Select(p => (long)p).ToArray(), stopAndCopy: false);
+        double roundEnd = busy.NowMs;
+        busy.PauseGuest();
+        Assert.True(busy.NowMs - roundEnd > costs.PauseNs / 1e6 + 0.01,
+            $"paused {busy.NowMs - roundEnd:F4} ms after the round, the pause alone {costs.PauseNs / 1e6:F4} ms, socket {costs.SocketNsPerByte:F2} ns/B");
+    }
 }
