@@ -7,31 +7,43 @@ namespace Mecom.Tests.Delta;
 /// <summary>The source's old-page cache: a byte budget, pages kept as their codec encoded them, least recently sent evicted.</summary>
 public class PageCacheTests
 {
-    private struct Recorder : RingLog.IEvictionSink
-    {
-        public List<(long Key, long Start)> Seen;
-
-        public void Evicted(long key, long start) => Seen.Add((key, start));
-    }
-
     [Fact]
     public void The_ring_overwrites_the_oldest_entries_and_never_splits_one()
     {
-        var log = new RingLog(100);
-        var sink = new Recorder { Seen = [] };
-        Assert.Equal(0, log.Append(1, 40, ref sink));
-        Assert.Equal(40, log.Append(2, 40, ref sink));
-        Assert.Empty(sink.Seen);
+        var log = new RingLog<int>(100);
+        long[] Live() => new long[] { 1, 2, 3, 4, 5, 6 }.Where(k => log.TryGet(k, out _)).ToArray();
+
+        Assert.Equal(0, log.Append(1, 40, 10));
+        Assert.Equal(40, log.Append(2, 40, 20));
+        Assert.Equal([1L, 2L], Live());
         // 30 bytes do not fit the 20 left before the end: the tail is skipped, and entry 1 (0-40) overwritten.
-        Assert.Equal(100, log.Append(3, 30, ref sink));
-        Assert.Equal([(1L, 0L)], sink.Seen);
-        Assert.Equal(130, log.Append(4, 10, ref sink));
-        Assert.Single(sink.Seen);
-        Assert.Equal(140, log.Append(5, 10, ref sink));   // 40-50 of the ring: entry 2 (40-80) goes
-        Assert.Equal([(1L, 0L), (2L, 40L)], sink.Seen);
-        Assert.Equal(200, log.Append(6, 100, ref sink));  // the whole ring, from its start: everything before it goes
-        Assert.Equal([(1L, 0L), (2L, 40L), (3L, 100L), (4L, 130L), (5L, 140L)], sink.Seen);
-        Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(7, 101, ref sink));
+        Assert.Equal(100, log.Append(3, 30, 30));
+        Assert.Equal([2L, 3L], Live());
+        Assert.Equal(130, log.Append(4, 10, 40));
+        Assert.Equal([2L, 3L, 4L], Live());
+        Assert.Equal(140, log.Append(5, 10, 50));   // 40-50 of the ring: entry 2 (40-80) goes
+        Assert.Equal([3L, 4L, 5L], Live());
+        Assert.True(log.TryGet(4, out var four));
+        Assert.Equal(new RingLog<int>.Entry(130, 10, 40), four);
+        Assert.Equal(50, log.LiveBytes);
+        Assert.Equal(200, log.Append(6, 100, 60));  // the whole ring, from its start: everything before it goes
+        Assert.Equal([6L], Live());
+        Assert.Equal(100, log.LiveBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(7, 101, 70));
+    }
+
+    [Fact]
+    public void A_key_put_again_keeps_only_its_latest_entry_and_its_old_bytes_fill_the_ring_until_overwritten()
+    {
+        var log = new RingLog<int>(100);
+        log.Append(1, 40, 10);
+        log.Append(1, 40, 11);                       // 40-80; the first entry's bytes stay until overwritten
+        Assert.Equal(1, log.Count);
+        Assert.Equal(40, log.LiveBytes);
+        log.Append(2, 30, 20);                       // overwrites 0-40: only the stale entry of key 1 goes
+        Assert.True(log.TryGet(1, out var one));
+        Assert.Equal(11, one.Value);
+        Assert.Equal(2, log.Count);
     }
 
     [Fact]

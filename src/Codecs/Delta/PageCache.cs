@@ -13,8 +13,7 @@ public sealed class PageCache : IDisposable
     private const byte Raw = 0;
 
     private readonly byte[] store;
-    private readonly RingLog log;
-    private readonly Dictionary<long, (long Start, int Length, byte Codec)> map;
+    private readonly RingLog<byte> log;
     private readonly List<IPageCodec?> decoders = [null];
     private readonly Dictionary<string, byte> codecIds = new(StringComparer.Ordinal);
     private readonly byte[] decoded;
@@ -35,8 +34,7 @@ public sealed class PageCache : IDisposable
         // 0.33 s migration of a 128 MiB guest, and is no part of sending pages.
         store.AsSpan().Clear();
         // Sized for pages kept at 4x, so filling the budget seldom grows them.
-        log = new RingLog(store.Length, (int)Math.Min(4L * capacityPages, 1 << 24));
-        map = new Dictionary<long, (long, int, byte)>((int)Math.Min(4L * capacityPages, 1 << 24));
+        log = new RingLog<byte>(store.Length, (int)Math.Min(4L * capacityPages, 1 << 24));
         decoded = new byte[pageSize];
     }
 
@@ -53,10 +51,10 @@ public sealed class PageCache : IDisposable
 
     public int PageSize { get; }
 
-    public int Count => map.Count;
+    public int Count => log.Count;
 
     /// <summary>Bytes the cached pages take in the store.</summary>
-    public long StoredBytes { get; private set; }
+    public long StoredBytes => log.LiveBytes;
 
     /// <summary>
     /// The cached previous version of a page, if still cached. The span is valid until the next call: a page
@@ -64,20 +62,20 @@ public sealed class PageCache : IDisposable
     /// </summary>
     public bool TryGet(long page, out ReadOnlySpan<byte> previous)
     {
-        if (!map.TryGetValue(page, out var entry))
+        if (!log.TryGet(page, out var entry))
         {
             previous = default;
             return false;
         }
 
         ReadOnlySpan<byte> bytes = store.AsSpan((int)(entry.Start % store.Length), entry.Length);
-        if (entry.Codec == Raw)
+        if (entry.Value == Raw)
         {
             previous = bytes;
             return true;
         }
 
-        decoders[entry.Codec]!.Decompress(bytes, decoded);
+        decoders[entry.Value]!.Decompress(bytes, decoded);
         previous = decoded;
         return true;
     }
@@ -105,16 +103,8 @@ public sealed class PageCache : IDisposable
             keep = encoded;
         }
 
-        if (map.Remove(page, out var old))
-        {
-            StoredBytes -= old.Length;
-        }
-
-        var sink = new Evictions(this);
-        long start = log.Append(page, keep.Length, ref sink);
+        long start = log.Append(page, keep.Length, id);
         keep.CopyTo(store.AsSpan((int)(start % store.Length), keep.Length));
-        map[page] = (start, keep.Length, id);
-        StoredBytes += keep.Length;
     }
 
     /// <summary>The cache's own decoder for a codec (the sender's instances belong to its threads).</summary>
@@ -141,19 +131,6 @@ public sealed class PageCache : IDisposable
         foreach (IPageCodec? codec in decoders)
         {
             (codec as IDisposable)?.Dispose();
-        }
-    }
-
-    private readonly struct Evictions(PageCache cache) : RingLog.IEvictionSink
-    {
-        public void Evicted(long key, long start)
-        {
-            // A page put again since has a newer entry; only its latest one leaves the map.
-            if (cache.map.TryGetValue(key, out var entry) && entry.Start == start)
-            {
-                cache.map.Remove(key);
-                cache.StoredBytes -= entry.Length;
-            }
         }
     }
 }

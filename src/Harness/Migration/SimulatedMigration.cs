@@ -27,7 +27,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly IEnumerator<GuestWrite> writes;
     private readonly CodecCosts[] candidates;
     private readonly AdaptiveSelector? selector;
-    private readonly ContentLru? cache;
+    /// <summary>The delta cache: which content each cached page had and which candidate kept it (-1: raw), in the source cache's byte budget.</summary>
+    private readonly RingLog<(int Id, int Codec)>? cache;
     private readonly CoreSchedule sourceCores;
     private readonly CoreSchedule targetCores;
     private readonly byte[] deltaScratch;
@@ -64,7 +65,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
         sourceCores = new CoreSchedule(settings.SharedHosts ? Environment.ProcessorCount : workers);
         targetCores = settings.SharedHosts ? sourceCores : new CoreSchedule(workers);
         deltaScratch = new byte[PageSize];
-        cache = settings.Strategy.Delta ? new ContentLru((long)PageCache.CapacityFor(spec.Pages, settings.DeltaCachePercent, PageSize) * PageSize) : null;
+        cache = settings.Strategy.Delta ? new RingLog<(int, int)>((long)PageCache.CapacityFor(spec.Pages, settings.DeltaCachePercent, PageSize) * PageSize) : null;
         if (settings.Strategy.Adaptive)
         {
             selector = Calibrated(spec);
@@ -199,21 +200,21 @@ public sealed class SimulatedMigration : IPrecopyEngine
             if (cache is not null)
             {
                 c += costs.CachePutNs;
-                if (cache.TryGet(p, out int old, out int oldCodec))
+                int delta = PageCodec.DidNotFit;
+                if (cache.TryGet(p, out var old))
                 {
                     // A page kept encoded is decoded before the delta can be taken against it.
-                    c += costs.DeltaEncodeNs + (oldCodec < 0 ? 0 : candidates[oldCodec].DecompressNs[costs.Classes[old]]);
-                    int delta = XbzrleDelta.Encode(costs.Contents(old).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, Math.Min(size, PageSize - 1)));
-                    cache.Put(p, id, kind == "raw" ? PageSize : size, kind == "raw" ? -1 : k);
-                    if (delta != PageCodec.DidNotFit)
-                    {
-                        size = delta;
-                        kind = "delta";
-                    }
+                    var (oldId, oldCodec) = old.Value;
+                    c += costs.DeltaEncodeNs + (oldCodec < 0 ? 0 : candidates[oldCodec].DecompressNs[costs.Classes[oldId]]);
+                    delta = XbzrleDelta.Encode(costs.Contents(oldId).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, Math.Min(size, PageSize - 1)));
                 }
-                else
+
+                // Kept as the source's cache keeps it: the codec's output, before a delta takes its place.
+                cache.Append(p, kind == "raw" ? PageSize : size, (id, kind == "raw" ? -1 : k));
+                if (delta != PageCodec.DidNotFit)
                 {
-                    cache.Put(p, id, kind == "raw" ? PageSize : size, kind == "raw" ? -1 : k);
+                    size = delta;
+                    kind = "delta";
                 }
             }
 
@@ -292,43 +293,5 @@ public sealed class SimulatedMigration : IPrecopyEngine
         PrecopyOutcome outcome = Precopy.Run(engine, IStopRule.Create(settings), settings.ResumeMs, settings.MaxSeconds * 1000);
         return Runs.From(spec, settings, outcome, new EngineFigures(
             "simulated", workload.Describe, engine.GuestWrites, engine.CompressSeconds, engine.DecompressSeconds, engine.PageCounts, Exact: true));
-    }
-
-    /// <summary>
-    /// The delta cache of the simulation: which content each cached page had and which codec kept it, in a
-    /// byte budget filled as the source's <see cref="PageCache"/> fills its store (the same <see cref="RingLog"/>),
-    /// so the same pages are evicted.
-    /// </summary>
-    private sealed class ContentLru(long capacityBytes)
-    {
-        private readonly Dictionary<long, (int Id, int Codec, long Start)> map = new();
-        private readonly RingLog log = new(capacityBytes);
-
-        public bool TryGet(long page, out int id, out int codec)
-        {
-            bool found = map.TryGetValue(page, out var entry);
-            (id, codec) = found ? (entry.Id, entry.Codec) : (-1, -1);
-            return found;
-        }
-
-        /// <param name="codec">The candidate whose output was kept, or -1 when the page was kept raw.</param>
-        public void Put(long page, int id, int bytes, int codec)
-        {
-            map.Remove(page);
-            var sink = new Evictions(map);
-            long start = log.Append(page, Math.Min(bytes, (int)Math.Min(int.MaxValue, log.Capacity)), ref sink);
-            map[page] = (id, codec, start);
-        }
-
-        private readonly struct Evictions(Dictionary<long, (int Id, int Codec, long Start)> map) : RingLog.IEvictionSink
-        {
-            public void Evicted(long key, long start)
-            {
-                if (map.TryGetValue(key, out var entry) && entry.Start == start)
-                {
-                    map.Remove(key);
-                }
-            }
-        }
     }
 }
