@@ -45,6 +45,17 @@ public class CliTests
         Assert.Equal(2, Run("codecs", "--passes", "0").Code);
     }
 
+    [Theory]
+    [InlineData("--level", "30")]
+    [InlineData("--baseline-level", "0")]
+    public void A_zstd_level_that_does_not_exist_is_refused_before_measuring(string option, string value)
+    {
+        (int code, string error) = Run("dict", option, value);
+        Assert.Equal(2, code);
+        Assert.Contains($"{option} {value} is not a zstd level", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
     [Fact]
     public void An_unwritable_output_is_refused_before_measuring()
     {

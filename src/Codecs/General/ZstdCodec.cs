@@ -19,10 +19,9 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
     /// </summary>
     public ZstdCodec(int level, ReadOnlySpan<byte> dictionary)
     {
-        if (level < Compressor.MinCompressionLevel || level > Compressor.MaxCompressionLevel || level == 0)
+        if (!IsLevel(level))
         {
-            throw new ArgumentOutOfRangeException(nameof(level), level,
-                $"zstd levels are {Compressor.MinCompressionLevel}..-1 and 1..{Compressor.MaxCompressionLevel}");
+            throw new ArgumentOutOfRangeException(nameof(level), level, $"zstd levels are {Levels}");
         }
 
         compressor = new Compressor(level);
@@ -35,6 +34,11 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
             Name = $"zstd-dict:{level}";
         }
     }
+
+    /// <summary>The levels zstd takes, for messages.</summary>
+    public static string Levels => $"{Compressor.MinCompressionLevel}..-1 and 1..{Compressor.MaxCompressionLevel}";
+
+    public static bool IsLevel(int level) => level != 0 && level >= Compressor.MinCompressionLevel && level <= Compressor.MaxCompressionLevel;
 
     /// <summary>Trains a zstd dictionary of at most <paramref name="capacity"/> bytes on sample pages.</summary>
     public static byte[] TrainDictionary(IEnumerable<byte[]> samples, int capacity = 112 * 1024) =>

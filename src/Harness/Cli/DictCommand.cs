@@ -81,9 +81,12 @@ public static class DictCommand
             throw new ArgumentException("--batch must be 1..4096 pages");
         }
 
-        if (baselineLevel is 0 or < -131072 or > 22)
+        foreach ((string option, int value) in new[] { ("--level", level), ("--baseline-level", baselineLevel) })
         {
-            throw new ArgumentException($"--baseline-level {baselineLevel} is not a zstd level (-131072..-1, 1..22)");
+            if (!ZstdCodec.IsLevel(value))
+            {
+                throw new ArgumentException($"{option} {value} is not a zstd level ({ZstdCodec.Levels})");
+            }
         }
 
         string versus = level == baselineLevel ? $"vs zstd:{level}" : $"vs zstd:{level} / zstd:{baselineLevel}";
@@ -94,7 +97,7 @@ public static class DictCommand
             .AddColumn(new TableColumn("decompress MB/s").RightAligned())
             .AddColumn(new TableColumn("train ms").RightAligned())
             .AddColumn(new TableColumn("dict sent KiB").RightAligned());
-        var totals = new List<(string Name, long Bytes)>();
+        var totals = new OrderedDictionary<string, long>(StringComparer.Ordinal);
         long corpusBytes = 0;
         foreach (CorpusEntry entry in CorpusEntry.Discover(corpus ?? CorpusLocator.Default()))
         {
@@ -109,11 +112,9 @@ public static class DictCommand
             double trainMs = clock.Elapsed.TotalMilliseconds;
             int dictionaryWire = WireBytes(dictionary);
 
-            var rows = new List<(string Name, long Bytes, double MBps, double DecodeMBps)>
-            {
-                Measure(set, new ZstdCodec(level), 0),
-            };
-            var baseline = level == baselineLevel ? rows[0] : Measure(set, new ZstdCodec(baselineLevel), 0);
+            var plain = Measure(set, new ZstdCodec(level), 0);
+            var baseline = level == baselineLevel ? plain : Measure(set, new ZstdCodec(baselineLevel), 0);
+            var rows = new List<(string Name, long Bytes, double MBps, double DecodeMBps)>(level == baselineLevel ? [plain] : [baseline, plain]);
             if (dictionary.Length > 0)
             {
                 rows.Add(Measure(set, new ZstdCodec(level, dictionary), dictionaryWire));
@@ -125,35 +126,22 @@ public static class DictCommand
             rows.Add(Measure(set, new BatchStream(new ZstdCodec(level), set.PageSize, batchPages, tags: true)));
             rows.Add(Measure(set, new DeflateCodec(1), 0));
             rows.Add(Measure(set, new BatchStream(new DeflateCodec(1), set.PageSize, batchPages, tags: true)));
-            if (level != baselineLevel)
-            {
-                rows.Insert(0, baseline);
-            }
-
             foreach ((string name, long bytes, double mbps, double decodeMbps) in rows)
             {
                 bool usesDictionary = name.Contains("dict", StringComparison.Ordinal);
                 table.AddRow(Markup.Escape(entry.Name), Markup.Escape(name), $"{(double)set.Bytes / bytes:F2}",
-                    Versus(rows[level == baselineLevel ? 0 : 1].Bytes, baseline.Bytes, bytes, level != baselineLevel),
+                    Versus(plain.Bytes, baseline.Bytes, bytes, level != baselineLevel),
                     $"{mbps:F0}", $"{decodeMbps:F0}", usesDictionary ? $"{trainMs:F0}" : string.Empty,
                     usesDictionary ? $"{dictionaryWire / 1024.0:F0} of {dictionary.Length / 1024}" : string.Empty);
-                int at = totals.FindIndex(t => t.Name == name);
-                if (at < 0)
-                {
-                    totals.Add((name, bytes));
-                }
-                else
-                {
-                    totals[at] = (name, totals[at].Bytes + bytes);
-                }
+                totals[name] = totals.GetValueOrDefault(name) + bytes;
             }
 
             corpusBytes += set.Bytes;
         }
 
         // The whole corpus as one guest would be the done-when's figure; each entry keeps its own dictionary.
-        long plainTotal = totals.Find(t => t.Name == $"zstd:{level}").Bytes;
-        long baselineTotal = totals.Find(t => t.Name == $"zstd:{baselineLevel}").Bytes;
+        long plainTotal = totals[$"zstd:{level}"];
+        long baselineTotal = totals[$"zstd:{baselineLevel}"];
         foreach ((string name, long bytes) in totals)
         {
             table.AddRow("[bold]all[/]", Markup.Escape(name), $"{(double)corpusBytes / bytes:F2}",
