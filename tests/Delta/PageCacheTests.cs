@@ -123,6 +123,37 @@ public class PageCacheTests
         Assert.True(hits > 0 && cache.Count > 0, $"{hits} hits, {cache.Count} pages cached");
     }
 
+    [Fact]
+    public void Readers_on_several_threads_each_get_every_page_back_exactly()
+    {
+        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
+        IPageCodec codec = CodecRegistry.Create("mecom");
+        using var cache = new PageCache(capacityPages: 64, pageSize: 4096);
+        byte[] output = new byte[4096];
+        for (int p = 0; p < 64; p++)
+        {
+            PutEncoded(cache, codec, memory, p, output);
+        }
+
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            PageCache.Reader reader = cache.CreateReader();
+            for (int pass = 0; pass < 20; pass++)
+            {
+                for (int p = 0; p < 64; p++)
+                {
+                    if (!reader.TryGet(p, out ReadOnlySpan<byte> previous) || !previous.SequenceEqual(memory.AsSpan(p * 4096, 4096)))
+                    {
+                        wrong.Add(p);
+                    }
+                }
+            }
+        });
+        Assert.Empty(wrong);
+        Assert.Same(cache, cache.CreateReader().Cache);
+    }
+
     /// <summary>Puts page <paramref name="p"/> as the codec encodes it for sending; returns the bytes kept.</summary>
     private static int PutEncoded(PageCache cache, IPageCodec codec, byte[] memory, int p, byte[] output)
     {

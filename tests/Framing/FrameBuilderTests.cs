@@ -52,4 +52,57 @@ public class FrameBuilderTests
         var e = Assert.ThrowsAny<Exception>(() => new BatchDecompressor(1).Decompress(builder.Frame.Span, new byte[memory.Length]));
         Assert.Contains("5", e.Message);
     }
+
+    [Fact]
+    public void Builders_on_two_threads_share_one_cache_and_send_what_one_builder_sends()
+    {
+        byte[] original = Corpora.Shipped().First(e => e.Name == "python-sqlite").ReadAllPages()[..(512 * 4096)];
+        long[] all = Enumerable.Range(0, 512).Select(i => (long)i).ToArray();
+        byte[] changed = original.ToArray();
+        for (int p = 0; p < 512; p += 3)
+        {
+            changed[p * 4096 + (p * 37 % 4096)] ^= 0x81;
+        }
+
+        // One builder, then two sharing the cache, each taking every other batch of 32 pages at once.
+        (int Deltas, long Bytes) Send(int threads, byte[] target)
+        {
+            using var cache = new PageCache(1024);
+            var builders = Enumerable.Range(0, threads).Select(_ => new FrameBuilder(4096, 32)).ToArray();
+            var codecs = Enumerable.Range(0, threads).Select(_ => CodecRegistry.Create("mecom")).ToArray();
+            using var decoder = new BatchDecompressor(1);
+            int deltas = 0;
+            long bytes = 0;
+            foreach (byte[] memory in new[] { original, changed })
+            {
+                var frames = new byte[16][];
+                var stats = new FrameStats[16];
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    for (int b = t; b < 16; b += threads)
+                    {
+                        stats[b] = builders[t].Build(memory, all.AsSpan(b * 32, 32), codecs[t], cache);
+                        frames[b] = builders[t].Frame.ToArray();
+                    }
+                });
+                foreach (byte[] frame in frames)
+                {
+                    decoder.Decompress(frame, target);
+                    bytes += frame.Length;
+                }
+
+                deltas += stats.Sum(s => s.Delta);
+            }
+
+            return (deltas, bytes);
+        }
+
+        byte[] alone = new byte[original.Length], shared = new byte[original.Length];
+        var one = Send(1, alone);
+        var two = Send(2, shared);
+        Assert.Equal(changed, alone);
+        Assert.Equal(changed, shared);
+        Assert.Equal(512, one.Deltas);   // every re-send, changed or not, is cheaper as a delta
+        Assert.Equal(one, two);
+    }
 }

@@ -6,7 +6,8 @@ namespace Mecom.Codecs.Delta;
 /// for sending (the bytes exist already, so keeping them costs a copy of fewer bytes), and decoded when a
 /// re-send asks for them: at the 4x a guest's pages typically compress, a budget of a quarter of guest
 /// memory holds every page instead of the last quarter sent. Only the source keeps one; the target's
-/// memory is its old version. Allocation happens once.
+/// memory is its old version. Allocation happens once. Safe for several threads: each reads through its
+/// own <see cref="Reader"/>.
 /// </summary>
 public sealed class PageCache : IDisposable
 {
@@ -14,9 +15,14 @@ public sealed class PageCache : IDisposable
 
     private readonly byte[] store;
     private readonly RingLog<byte> log;
-    private readonly List<IPageCodec?> decoders = [null];
+    // Guards the log and the store; a reader decodes outside it, so the source's workers decode their
+    // cached pages in parallel. Held across the decode, it serialized them: the stop-and-copy round of a
+    // delta strategy, nearly all re-sends, ran on one core's worth of decoding while the other waited.
+    private readonly Lock gate = new();
+    private readonly List<string> codecNames = [string.Empty];
     private readonly Dictionary<string, byte> codecIds = new(StringComparer.Ordinal);
-    private readonly byte[] decoded;
+    private readonly List<Reader> readers = [];
+    private readonly Reader own;
 
     /// <param name="capacityPages">The budget, in pages' worth of bytes: it holds at least that many pages, more when they compress.</param>
     public PageCache(int capacityPages, int pageSize = PageCodec.DefaultPageSize)
@@ -35,7 +41,7 @@ public sealed class PageCache : IDisposable
         store.AsSpan().Clear();
         // Sized for pages kept at 4x, so filling the budget seldom grows them.
         log = new RingLog<byte>(store.Length, (int)Math.Min(4L * capacityPages, 1 << 24));
-        decoded = new byte[pageSize];
+        own = CreateReader();
     }
 
     /// <summary>A cache sized as <paramref name="percent"/> of a guest of <paramref name="guestPages"/> pages.</summary>
@@ -51,34 +57,45 @@ public sealed class PageCache : IDisposable
 
     public int PageSize { get; }
 
-    public int Count => log.Count;
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return log.Count;
+            }
+        }
+    }
 
     /// <summary>Bytes the cached pages take in the store.</summary>
-    public long StoredBytes => log.LiveBytes;
+    public long StoredBytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                return log.LiveBytes;
+            }
+        }
+    }
+
+    /// <summary>A reader for one thread: its own buffers and decoders, so threads read the cache in parallel.</summary>
+    public Reader CreateReader()
+    {
+        lock (gate)
+        {
+            var reader = new Reader(this);
+            readers.Add(reader);
+            return reader;
+        }
+    }
 
     /// <summary>
-    /// The cached previous version of a page, if still cached. The span is valid until the next call: a page
-    /// kept encoded is decoded into one buffer.
+    /// The cached previous version of a page, if still cached, through the cache's own reader: for one
+    /// thread at a time (others use their own, <see cref="CreateReader"/>). The span is valid until the next call.
     /// </summary>
-    public bool TryGet(long page, out ReadOnlySpan<byte> previous)
-    {
-        if (!log.TryGet(page, out var entry))
-        {
-            previous = default;
-            return false;
-        }
-
-        ReadOnlySpan<byte> bytes = store.AsSpan((int)(entry.Start % store.Length), entry.Length);
-        if (entry.Value == Raw)
-        {
-            previous = bytes;
-            return true;
-        }
-
-        decoders[entry.Value]!.Decompress(bytes, decoded);
-        previous = decoded;
-        return true;
-    }
+    public bool TryGet(long page, out ReadOnlySpan<byte> previous) => own.TryGet(page, out previous);
 
     /// <summary>Records what was just sent for <paramref name="page"/>, raw.</summary>
     public void Put(long page, ReadOnlySpan<byte> contents) => Put(page, contents, default, null);
@@ -95,19 +112,17 @@ public sealed class PageCache : IDisposable
             throw new ArgumentException($"a page is {PageSize} bytes, got {contents.Length}", nameof(contents));
         }
 
-        byte id = Raw;
-        ReadOnlySpan<byte> keep = contents;
-        if (codec is not null && !encoded.IsEmpty && encoded.Length < PageSize)
+        bool keepEncoded = codec is not null && !encoded.IsEmpty && encoded.Length < PageSize;
+        ReadOnlySpan<byte> keep = keepEncoded ? encoded : contents;
+        lock (gate)
         {
-            id = CodecId(codec);
-            keep = encoded;
+            byte id = keepEncoded ? CodecId(codec!) : Raw;
+            long start = log.Append(page, keep.Length, id);
+            keep.CopyTo(store.AsSpan((int)(start % store.Length), keep.Length));
         }
-
-        long start = log.Append(page, keep.Length, id);
-        keep.CopyTo(store.AsSpan((int)(start % store.Length), keep.Length));
     }
 
-    /// <summary>The cache's own decoder for a codec (the sender's instances belong to its threads).</summary>
+    /// <summary>The id a codec's pages are kept under; each reader makes its own decoder for it by name.</summary>
     private byte CodecId(IPageCodec codec)
     {
         if (codecIds.TryGetValue(codec.Name, out byte id))
@@ -115,22 +130,99 @@ public sealed class PageCache : IDisposable
             return id;
         }
 
-        if (decoders.Count > byte.MaxValue)
+        if (codecNames.Count > byte.MaxValue)
         {
             throw new InvalidOperationException("the page cache keeps pages of at most 255 codecs");
         }
 
-        decoders.Add(CodecRegistry.Create(codec.Name));
-        id = (byte)(decoders.Count - 1);
+        // Made once here, so a codec the registry cannot make fails at the put, not at a later read.
+        (CodecRegistry.Create(codec.Name) as IDisposable)?.Dispose();
+        codecNames.Add(codec.Name);
+        id = (byte)(codecNames.Count - 1);
         codecIds[codec.Name] = id;
         return id;
     }
 
     public void Dispose()
     {
-        foreach (IPageCodec? codec in decoders)
+        lock (gate)
         {
-            (codec as IDisposable)?.Dispose();
+            foreach (Reader reader in readers)
+            {
+                reader.DisposeDecoders();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads pages back for one thread: under the cache's lock it only copies the kept bytes out; the
+    /// decode, the expensive part, runs outside it with this reader's own decoders.
+    /// </summary>
+    public sealed class Reader
+    {
+        private readonly PageCache cache;
+        private readonly byte[] kept;
+        private readonly byte[] decoded;
+        private readonly List<IPageCodec?> decoders = [null];
+
+        internal Reader(PageCache cache)
+        {
+            this.cache = cache;
+            kept = new byte[cache.PageSize];
+            decoded = new byte[cache.PageSize];
+        }
+
+        /// <summary>The cache this reader reads.</summary>
+        public PageCache Cache => cache;
+
+        /// <summary>The cached previous version of a page, if still cached. The span is valid until this reader's next call.</summary>
+        public bool TryGet(long page, out ReadOnlySpan<byte> previous)
+        {
+            byte id;
+            int length;
+            string? name = null;
+            lock (cache.gate)
+            {
+                if (!cache.log.TryGet(page, out var entry))
+                {
+                    previous = default;
+                    return false;
+                }
+
+                id = entry.Value;
+                length = entry.Length;
+                cache.store.AsSpan((int)(entry.Start % cache.store.Length), length).CopyTo(id == Raw ? decoded : kept);
+                if (id != Raw && (id >= decoders.Count || decoders[id] is null))
+                {
+                    name = cache.codecNames[id];
+                }
+            }
+
+            if (id != Raw)
+            {
+                Decoder(id, name).Decompress(kept.AsSpan(0, length), decoded);
+            }
+
+            previous = decoded;
+            return true;
+        }
+
+        private IPageCodec Decoder(byte id, string? name)
+        {
+            while (decoders.Count <= id)
+            {
+                decoders.Add(null);
+            }
+
+            return decoders[id] ??= CodecRegistry.Create(name!);
+        }
+
+        internal void DisposeDecoders()
+        {
+            foreach (IPageCodec? codec in decoders)
+            {
+                (codec as IDisposable)?.Dispose();
+            }
         }
     }
 }

@@ -50,6 +50,7 @@ public sealed class FrameBuilder
     private readonly byte[] copies;
     private readonly int copiesOffset;
     private readonly byte[] scratch;
+    private PageCache.Reader? reader;
 
     public FrameBuilder(int pageSize, int batchPages)
     {
@@ -80,7 +81,7 @@ public sealed class FrameBuilder
     /// Builds a frame of the pages of <paramref name="memory"/> named by <paramref name="indices"/> (at most
     /// <see cref="BatchPages"/>), in that order. With a <paramref name="cache"/>, a page whose previous
     /// version is cached goes as an XBZRLE delta when that beats <paramref name="codec"/>, and every page
-    /// sent is put in the cache; the cache is locked while used, so builders on several threads may share it.
+    /// sent is put in the cache; builders on several threads may share it (each reads through its own reader).
     /// A page whose compressed output exceeds <paramref name="rawAbove"/> of the page goes raw: the target
     /// copies it instead of decoding it, for a few bytes more.
     /// </summary>
@@ -105,6 +106,11 @@ public sealed class FrameBuilder
         if (codec.Name.Length > MaxCodecName)
         {
             throw new ArgumentException($"codec name '{codec.Name}' is longer than {MaxCodecName} characters");
+        }
+
+        if (cache is not null && reader?.Cache != cache)
+        {
+            reader = cache.CreateReader();
         }
 
         long start = Stopwatch.GetTimestamp();
@@ -135,20 +141,17 @@ public sealed class FrameBuilder
 
             if (cache is not null)
             {
-                lock (cache)
+                // Only a delta shorter than the normal record is worth the target's trouble.
+                int delta = reader!.TryGet(index, out ReadOnlySpan<byte> previous)
+                    ? XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)))
+                    : PageCodec.DidNotFit;
+                // The cache keeps the page as the codec encoded it, before a delta takes its place in the record.
+                cache.Put(index, page, kind == BatchFrame.KindCompressed ? payload[..length] : default, codec);
+                if (delta != PageCodec.DidNotFit)
                 {
-                    // Only a delta shorter than the normal record is worth the target's trouble.
-                    int delta = cache.TryGet(index, out ReadOnlySpan<byte> previous)
-                        ? XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)))
-                        : PageCodec.DidNotFit;
-                    // The cache keeps the page as the codec encoded it, before a delta takes its place in the record.
-                    cache.Put(index, page, kind == BatchFrame.KindCompressed ? payload[..length] : default, codec);
-                    if (delta != PageCodec.DidNotFit)
-                    {
-                        scratch.AsSpan(0, delta).CopyTo(payload);
-                        length = delta;
-                        kind = BatchFrame.KindDelta;
-                    }
+                    scratch.AsSpan(0, delta).CopyTo(payload);
+                    length = delta;
+                    kind = BatchFrame.KindDelta;
                 }
             }
 
