@@ -52,6 +52,30 @@ public class BatchSplitTests
     }
 
     [Fact]
+    public async Task The_sending_thread_builds_small_rounds_itself_and_a_failure_there_leaves_the_sender_usable()
+    {
+        // One worker: a round of two batches is built by the sending thread as that worker's partner, so
+        // no worker is handed the round at all; frames still go in order and decode exactly.
+        byte[] memory = Image.Value;
+        using var sender = new SourceSender(Strategy.Parse("lz4"), 4096, memory.Length / 4096, batchPages: 64, workers: 1, deltaCachePercent: 0, selector: null);
+        long[] pages = Enumerable.Range(0, 100).Select(p => (long)(p * 5)).ToArray();
+        var frames = new List<byte[]>();
+        await Task.Run(() => sender.Send(memory, pages, frame => frames.Add(frame.ToArray())), TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        byte[] target = new byte[memory.Length];
+        using var decoder = new BatchDecompressor(1);
+        Assert.Equal([64, 36], frames.Select(f => decoder.Decompress(f, target)).ToArray());
+        Assert.All(pages, p => Assert.True(memory.AsSpan((int)p * 4096, 4096).SequenceEqual(target.AsSpan((int)p * 4096, 4096)), $"page {p} differs"));
+
+        // A page beyond the memory fails its batch; the error reaches the caller, and the next round is sent whole.
+        long[] bad = [1, 2, memory.Length / 4096 + 7];
+        Assert.Throws<ArgumentOutOfRangeException>(() => sender.Send(memory, bad, _ => { }));
+        frames.Clear();
+        sender.Send(memory, pages, frame => frames.Add(frame.ToArray()));
+        Assert.Equal([64, 36], frames.Select(f => decoder.Decompress(f, target)).ToArray());
+    }
+
+    [Fact]
     public void The_simulated_stop_and_copy_round_uses_every_worker()
     {
         // zstd over a link too fast to matter: the round is CPU-bound, so two workers (each side its own)

@@ -208,7 +208,9 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
         private readonly double replyDelayMs;
         private readonly BlockingCollection<(byte[] Buffer, int Length)> queue;
         private readonly Thread[] threads;
-        private long pending;
+        // Frames queued or being decoded; the reader waits on the gate for it to reach zero at a round's end.
+        private readonly object gate = new();
+        private int pending;
         private long applied;
         private long decodeTicks;
         private Exception? failure;
@@ -247,7 +249,11 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 switch (type)
                 {
                     case Wire.Frame:
-                        Interlocked.Increment(ref pending);
+                        lock (gate)
+                        {
+                            pending++;
+                        }
+
                         queue.Add((buffer, length));
                         continue;
                     case Wire.RoundEnd:
@@ -291,10 +297,15 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
         private void Drain()
         {
-            var spin = new SpinWait();
-            while (Interlocked.Read(ref pending) > 0 && failure is null)
+            // Blocking, not spinning: on a machine whose cores the source shares, a reader spinning through the
+            // previous round's backlog took a core from the decoders it waited for and from the source's
+            // compressing threads, and made the stop-and-copy round slow and its downtime noisy.
+            lock (gate)
             {
-                spin.SpinOnce();
+                while (pending > 0)
+                {
+                    Monitor.Wait(gate);
+                }
             }
 
             ThrowIfFailed();
@@ -330,7 +341,13 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    Interlocked.Decrement(ref pending);
+                    lock (gate)
+                    {
+                        if (--pending == 0)
+                        {
+                            Monitor.PulseAll(gate);
+                        }
+                    }
                 }
             }
         }
