@@ -91,15 +91,13 @@ public sealed class SourceSender : IDisposable
         int sent = 0;
         try
         {
-            if (callerBuilds)
-            {
-                while (kits.TryTake(out Kit? kit) && TryBuildNext(round, kit))
-                {
-                }
-            }
-
             for (int b = 0; b < batches; b++, sent++)
             {
+                // Builds only while the frame due next is not ready, so frames built go on the link at once.
+                while (callerBuilds && !ready[b].Task.IsCompleted && kits.TryTake(out Kit? spare) && TryBuildNext(round, spare))
+                {
+                }
+
                 var (kit, stats, codec) = ready[b].Task.GetAwaiter().GetResult();
                 try
                 {
