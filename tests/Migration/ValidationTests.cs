@@ -21,10 +21,13 @@ public class ValidationTests
         Assert.All(emulated, e => Assert.Equal("emulated", e.Mode));
         Assert.All(emulated, e => Assert.True(e.Exact, $"{e.Strategy} @ {e.Bandwidth}"));
         Assert.Equal(4, downtimes.Count);
-        foreach (var ((low, high), e) in downtimes.Zip(emulated))
+        foreach (var (spread, e) in downtimes.Zip(emulated))
         {
-            // The median of two runs lies between them.
-            Assert.InRange(e.DowntimeMs, low, high);
+            // The median of two runs lies between them, and the interval of the median is around it.
+            Assert.Equal(2, spread.Samples.Length);
+            Assert.InRange(e.DowntimeMs, spread.Low, spread.High);
+            Assert.InRange(spread.Median.Median, spread.Median.CiLow, spread.Median.CiHigh);
+            Assert.True(spread.Median.CiHigh > spread.Median.CiLow || spread.Low == spread.High, $"{spread.Median} from {string.Join(", ", spread.Samples)}");
         }
 
         foreach (var (s, e) in simulated.Zip(emulated))

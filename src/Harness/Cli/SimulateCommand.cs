@@ -59,7 +59,7 @@ public static class SimulateCommand
     /// with emulations minutes later measures the drift as much as the simulator; paired runs compare like
     /// with like, as codec speeds are compared pass by pass.
     /// </remarks>
-    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<(double Low, double High)> EmulatedDowntimes) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<DowntimeSpread> EmulatedDowntimes) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
     {
         var sims = new List<IReadOnlyList<MigrationRun>>();
         var emulated = new List<IReadOnlyList<MigrationRun>>();
@@ -85,10 +85,7 @@ public static class SimulateCommand
 
         // How far the emulator's own downtimes spread: a deviation inside it is the emulator's jitter.
         var spread = emulated[0].Select((_, i) =>
-        {
-            double[] d = emulated.Select(runs => runs[i]).Where(x => x.Error is null).Select(x => x.DowntimeMs).ToArray();
-            return d.Length == 0 ? (double.NaN, double.NaN) : (d.Min(), d.Max());
-        }).ToArray();
+            new DowntimeSpread(emulated.Select(runs => runs[i]).Where(x => x.Error is null).Select(x => x.DowntimeMs).ToArray())).ToArray();
         return (Medians(sims), Medians(emulated), spread);
     }
 
@@ -113,15 +110,30 @@ public static class SimulateCommand
             };
         }).ToArray();
 
-    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and the emulated downtimes' range.</summary>
-    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<(double Low, double High)> emulatedDowntimes)
+    /// <summary>
+    /// The emulated downtimes of one grid point: their range, and the 99% confidence interval of their median
+    /// (Harrell-Davis, Maritz-Jarrett; Perfolizer). A simulated median inside the interval is as close as
+    /// this many emulated runs can tell; a 10% band narrower than the interval cannot be checked with them.
+    /// </summary>
+    public sealed record DowntimeSpread(double[] Samples)
+    {
+        public double Low => Samples.Length == 0 ? double.NaN : Samples.Min();
+
+        public double High => Samples.Length == 0 ? double.NaN : Samples.Max();
+
+        public SpeedSummary Median { get; } = Statistics.Summarize(Samples);
+    }
+
+    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and how the emulated downtimes spread.</summary>
+    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<DowntimeSpread> emulatedDowntimes)
     {
         var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats, each simulation priced just before its emulation; deviation = simulated / emulated - 1)")
             .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
             .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())
             .AddColumn(new TableColumn("MiB sim / emu").RightAligned())
-            .AddColumn(new TableColumn("emulated downtimes ms").RightAligned());
+            .AddColumn(new TableColumn("emulated downtimes ms").RightAligned())
+            .AddColumn(new TableColumn($"emulated median {Statistics.ConfidenceLevel:0%} CI, ms").RightAligned());
         for (int i = 0; i < simulated.Count; i++)
         {
             MigrationRun s = simulated[i];
@@ -131,10 +143,14 @@ public static class SimulateCommand
                 continue;
             }
 
-            var (low, high) = emulatedDowntimes[i];
+            DowntimeSpread spread = emulatedDowntimes[i];
+            SpeedSummary median = spread.Median;
+            string inside = s.DowntimeMs >= median.CiLow && s.DowntimeMs <= median.CiHigh ? "sim inside" : "sim outside";
+            double halfWidth = (median.CiHigh - median.CiLow) / 2 / median.Median;
             table.AddRow(s.Corpus, s.Bandwidth, s.Strategy,
                 Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"),
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{low:0.0}-{high:0.0}"));
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{spread.Low:0.0}-{spread.High:0.0}"),
+                spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{median.CiLow:0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"));
         }
 
         return table;
