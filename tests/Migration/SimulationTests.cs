@@ -128,4 +128,21 @@ public class SimulationTests
         Assert.True(busy.NowMs - roundEnd > costs.PauseNs / 1e6 + 0.01,
             $"paused {busy.NowMs - roundEnd:F4} ms after the round, the pause alone {costs.PauseNs / 1e6:F4} ms, socket {costs.SocketNsPerByte:F2} ns/B");
     }
+
+    [Fact]
+    public void The_targets_answer_waits_for_a_thread_to_wake_on_each_side()
+    {
+        byte[] image = Image.Value;
+        var guest = new GuestSpec("idle", image, 4096, () => new SequentialWriter(image, 4096, 1));
+        using GuestWorkload workload = guest.MakeWorkload();
+        CostTable costs = CostTable.Measure(workload, 4096, ["raw"], passes: 1);
+        Assert.InRange(costs.WakeNs, 1, 50e6);
+        Assert.Equal(0, costs.FreeCpu().WakeNs);
+        var settings = new MigrationSettings { Strategy = Strategy.Parse("raw"), BandwidthBps = 1e9, Workers = 1, BatchPages = 128 };
+
+        // Nothing in flight: the finish marker's 5 bytes on the link, then the two hand-offs.
+        var engine = new SimulatedMigration(guest, workload, settings, costs);
+        double start = engine.NowMs;
+        Assert.Equal(5 * 8000.0 / 1e9 + 2 * costs.WakeNs / 1e6, engine.WaitForTarget() - start, 9);
+    }
 }

@@ -157,7 +157,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
             sourceCores.Place(linkStart, socketNs / 1e6);
             linkEnds[b] = linkFree;
             bytes += frameBytes + 5;
-            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs, barrier), (decompressNs + socketNs) / 1e6);
+            // A frame is decoded once the target's reader has woken to it and handed it to a decoder.
+            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + 2 * costs.WakeNs / 1e6, barrier), (decompressNs + socketNs) / 1e6);
             decoded = Math.Max(decoded, decodeEnd);
             CompressSeconds += compressNs / 1e9;
             DecompressSeconds += decompressNs / 1e9;
@@ -279,7 +280,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
     {
         double msPerByte = 8000.0 / settings.BandwidthBps;
         linkFree = Math.Max(linkFree, NowMs) + 5 * msPerByte;
-        double done = Math.Max(linkFree + settings.LatencyMs, barrier) + settings.LatencyMs;
+        // The target's reader wakes to answer once the last frame is applied, and the source wakes to its answer.
+        double done = Math.Max(linkFree + settings.LatencyMs, barrier) + costs.WakeNs / 1e6 + settings.LatencyMs + costs.WakeNs / 1e6;
         NowMs = done;
         return done;
     }
