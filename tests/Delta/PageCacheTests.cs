@@ -49,15 +49,8 @@ public class PageCacheTests
     [Fact]
     public void Pages_kept_encoded_come_back_exactly_and_take_only_their_encoded_bytes()
     {
-        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
-        IPageCodec codec = CodecRegistry.Create("mecom");
-        using var cache = new PageCache(capacityPages: 32, pageSize: 4096);
-        byte[] output = new byte[4096];
-        long encodedBytes = 0;
-        for (int p = 0; p < 64; p++)
-        {
-            encodedBytes += PutEncoded(cache, codec, memory, p, output);
-        }
+        var (cache, memory, encodedBytes) = Filled(capacityPages: 32);
+        using PageCache _ = cache;
 
         // 64 pages in a budget of 32 raw ones: the small guest compresses beyond 2x.
         Assert.True(encodedBytes < 32 * 4096, $"the test guest encodes to {encodedBytes} bytes");
@@ -126,14 +119,8 @@ public class PageCacheTests
     [Fact]
     public void Readers_on_several_threads_each_get_every_page_back_exactly()
     {
-        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
-        IPageCodec codec = CodecRegistry.Create("mecom");
-        using var cache = new PageCache(capacityPages: 64, pageSize: 4096);
-        byte[] output = new byte[4096];
-        for (int p = 0; p < 64; p++)
-        {
-            PutEncoded(cache, codec, memory, p, output);
-        }
+        var (cache, memory, _) = Filled(capacityPages: 64);
+        using PageCache _ = cache;
 
         var wrong = new System.Collections.Concurrent.ConcurrentBag<int>();
         Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
@@ -152,6 +139,22 @@ public class PageCacheTests
         });
         Assert.Empty(wrong);
         Assert.Same(cache, cache.CreateReader().Cache);
+    }
+
+    /// <summary>A cache of <paramref name="capacityPages"/> pages' budget holding the small guest's first 64 pages as mecom encodes them.</summary>
+    private static (PageCache Cache, byte[] Memory, long EncodedBytes) Filled(int capacityPages)
+    {
+        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
+        IPageCodec codec = CodecRegistry.Create("mecom");
+        var cache = new PageCache(capacityPages, pageSize: 4096);
+        byte[] output = new byte[4096];
+        long encodedBytes = 0;
+        for (int p = 0; p < 64; p++)
+        {
+            encodedBytes += PutEncoded(cache, codec, memory, p, output);
+        }
+
+        return (cache, memory, encodedBytes);
     }
 
     /// <summary>Puts page <paramref name="p"/> as the codec encodes it for sending; returns the bytes kept.</summary>

@@ -107,10 +107,8 @@ public class SimulationTests
     {
         // One source core, kept busy past the round's end by the socket's copies of raw frames on a link too
         // fast to hold them back: the pause starts only when the core is free. On idle cores it takes the pause alone.
-        byte[] image = Image.Value;
-        var guest = new GuestSpec("idle", image, 4096, () => new SequentialWriter(image, 4096, 1));
-        using GuestWorkload workload = guest.MakeWorkload();
-        CostTable costs = CostTable.Measure(workload, 4096, ["raw"], passes: 1);
+        var (guest, workload, costs) = IdleGuest("raw");
+        using GuestWorkload _ = workload;
         var settings = new MigrationSettings
         {
             Strategy = Strategy.Parse("raw"), BandwidthBps = 100e9, Workers = 1, BatchPages = 128, SharedHosts = false,
@@ -132,10 +130,8 @@ public class SimulationTests
     [Fact]
     public void The_targets_answer_waits_for_a_thread_to_wake_on_each_side()
     {
-        byte[] image = Image.Value;
-        var guest = new GuestSpec("idle", image, 4096, () => new SequentialWriter(image, 4096, 1));
-        using GuestWorkload workload = guest.MakeWorkload();
-        CostTable costs = CostTable.Measure(workload, 4096, ["raw"], passes: 1);
+        var (guest, workload, costs) = IdleGuest("raw");
+        using GuestWorkload _ = workload;
         Assert.InRange(costs.WakeNs, 1, 50e6);
         Assert.Equal(0, costs.FreeCpu().WakeNs);
         var settings = new MigrationSettings { Strategy = Strategy.Parse("raw"), BandwidthBps = 1e9, Workers = 1, BatchPages = 128 };
@@ -144,5 +140,14 @@ public class SimulationTests
         var engine = new SimulatedMigration(guest, workload, settings, costs);
         double start = engine.NowMs;
         Assert.Equal(5 * 8000.0 / 1e9 + 2 * costs.WakeNs / 1e6, engine.WaitForTarget() - start, 9);
+    }
+
+    /// <summary>The test image as a guest that barely writes, and its prices for <paramref name="codec"/> (one pass).</summary>
+    internal static (GuestSpec Guest, GuestWorkload Workload, CostTable Costs) IdleGuest(string codec)
+    {
+        byte[] image = Image.Value;
+        var guest = new GuestSpec("idle", image, 4096, () => new SequentialWriter(image, 4096, 1));
+        GuestWorkload workload = guest.MakeWorkload();
+        return (guest, workload, CostTable.Measure(workload, 4096, [codec], passes: 1));
     }
 }

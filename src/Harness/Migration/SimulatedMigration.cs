@@ -21,6 +21,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
 {
     private readonly MigrationSettings settings;
     private readonly CostTable costs;
+    private readonly double handOffMs;
     private readonly GuestWorkload workload;
     private readonly int[] current;
     private readonly DirtyBitmap dirty;
@@ -45,6 +46,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     {
         this.settings = settings;
         this.costs = costs;
+        handOffMs = costs.WakeNs / 1e6;
         this.workload = workload;
         GuestPages = spec.Pages;
         PageSize = spec.PageSize;
@@ -158,7 +160,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
             linkEnds[b] = linkFree;
             bytes += frameBytes + 5;
             // A frame is decoded once the target's reader has woken to it and handed it to a decoder.
-            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + 2 * costs.WakeNs / 1e6, barrier), (decompressNs + socketNs) / 1e6);
+            double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + 2 * handOffMs, barrier), (decompressNs + socketNs) / 1e6);
             decoded = Math.Max(decoded, decodeEnd);
             CompressSeconds += compressNs / 1e9;
             DecompressSeconds += decompressNs / 1e9;
@@ -281,7 +283,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
         double msPerByte = 8000.0 / settings.BandwidthBps;
         linkFree = Math.Max(linkFree, NowMs) + 5 * msPerByte;
         // The target's reader wakes to answer once the last frame is applied, and the source wakes to its answer.
-        double done = Math.Max(linkFree + settings.LatencyMs, barrier) + costs.WakeNs / 1e6 + settings.LatencyMs + costs.WakeNs / 1e6;
+        double done = Math.Max(linkFree + settings.LatencyMs, barrier) + handOffMs + settings.LatencyMs + handOffMs;
         NowMs = done;
         return done;
     }
