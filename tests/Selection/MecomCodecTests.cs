@@ -1,4 +1,5 @@
 using Mecom.Codecs;
+using Mecom.Codecs.General;
 using Mecom.Codecs.Selection;
 using Mecom.Codecs.WordPattern;
 using Mecom.Tests.Support;
@@ -95,20 +96,78 @@ public class ZstdDictionaryTests
     {
         var pages = TestPages.Adversarial(4096).Select(p => p.Page).Where(p => p.AsSpan().ContainsAnyExcept((byte)0)).ToArray();
         byte[] magic = (byte[])pages[0].Clone();
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(magic, 0xEC30A437);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(magic, RawDictionary.ZstdMagic);
         byte[][] sample = [magic, .. pages];
-        byte[] dictionary = Mecom.Harness.Cli.DictCommand.RawContent(sample, 3 * 4096 + 100);
+        byte[] dictionary = RawDictionary.Evenly(sample, 3 * 4096 + 100);
 
         Assert.Equal(3 * 4096, dictionary.Length);
-        Assert.NotEqual(0xEC30A437u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(dictionary));
+        Assert.NotEqual(RawDictionary.ZstdMagic, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(dictionary));
         Assert.Contains(magic, Enumerable.Range(0, 3).Select(k => dictionary.AsSpan(k * 4096, 4096).ToArray()), new ByteArrayComparer());
-        using var codec = new Mecom.Codecs.General.ZstdCodec(1, dictionary);
+        using var codec = new ZstdCodec(1, dictionary);
         byte[] output = new byte[4096];
         byte[] back = new byte[4096];
         int length = codec.Compress(sample[1], output);
         Assert.InRange(length, 1, 4095);
         codec.Decompress(output.AsSpan(0, length), back);
         Assert.Equal(sample[1], back);
+    }
+
+    [Fact]
+    public void A_covering_dictionary_covers_what_pages_share_once_and_keeps_their_order()
+    {
+        // Five variants of template A (one of them twice), three of template B, six random pages. Room for
+        // two pages: one of each template, since a second A adds nothing a first one did not, in sample order.
+        var random = new Random(11);
+        byte[][] templates = [new byte[4096], new byte[4096]];
+        random.NextBytes(templates[0]);
+        random.NextBytes(templates[1]);
+        int[] family = [-1, 0, -1, 1, 0, -1, 0, 1, -1, 0, -1, 1, 0, -1];
+        var sample = new List<byte[]>();
+        for (int i = 0; i < family.Length; i++)
+        {
+            byte[] page = new byte[4096];
+            if (family[i] >= 0)
+            {
+                templates[family[i]].CopyTo(page, 0);
+            }
+
+            random.NextBytes(family[i] >= 0 ? page.AsSpan(i * 200, 600) : page);
+            sample.Add(page);
+        }
+
+        sample.Add((byte[])sample[4].Clone());
+        byte[] dictionary = RawDictionary.Covering(sample, 2 * 4096 + 100);
+
+        Assert.Equal(2 * 4096, dictionary.Length);
+        var held = Enumerable.Range(0, 2).Select(k => sample.FindIndex(p => p.AsSpan().SequenceEqual(dictionary.AsSpan(k * 4096, 4096)))).ToArray();
+        Assert.Equal([0, 1], held.Select(i => family[i]).Order());
+        Assert.True(held[0] < held[1], "the pages keep their sample order");
+        Assert.Equal(dictionary, RawDictionary.Covering(sample, 2 * 4096 + 100));
+
+        using var codec = new ZstdCodec(9, dictionary);
+        byte[] output = new byte[4096];
+        byte[] back = new byte[4096];
+        foreach (int i in new[] { 6, 7 })
+        {
+            int length = codec.Compress(sample[i], output);
+            Assert.InRange(length, 1, 1200);
+            codec.Decompress(output.AsSpan(0, length), back);
+            Assert.Equal(sample[i], back);
+        }
+    }
+
+    [Fact]
+    public void A_covering_dictionary_keeps_the_magic_off_its_start_and_refuses_no_pages()
+    {
+        byte[] first = new byte[4096];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(first, RawDictionary.ZstdMagic);
+        byte[] second = Enumerable.Range(0, 4096).Select(i => (byte)(i * 7)).ToArray();
+        byte[] dictionary = RawDictionary.Covering([first, second], 2 * 4096);
+
+        Assert.Equal(2 * 4096, dictionary.Length);
+        Assert.NotEqual(RawDictionary.ZstdMagic, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(dictionary));
+        Assert.Throws<ArgumentException>(() => RawDictionary.Covering([], 4096));
+        Assert.Throws<ArgumentException>(() => RawDictionary.Evenly([], 4096));
     }
 
     [Fact]

@@ -24,34 +24,17 @@ public static class DictCommand
         var corpus = new Option<string?>("--corpus") { Description = "default: the shipped corpora/" };
         var level = new Option<int>("--level") { Description = "zstd level", DefaultValueFactory = _ => 1 };
         var baselineLevel = new Option<int>("--baseline-level") { Description = "every ratio is also given against plain page-by-page zstd at this level", DefaultValueFactory = _ => 1 };
-        var samples = new Option<int>("--sample-pages") { Description = "pages the dictionary is trained on", DefaultValueFactory = _ => 1000 };
+        var samples = new Option<int?>("--sample-pages") { Description = "pages the dictionary is trained on or picked from (default: 1000 to train; 8 per dictionary page for raw content)" };
         var capacity = new Option<int>("--dict-bytes") { Description = "dictionary size", DefaultValueFactory = _ => 112 * 1024 };
-        var rawContent = new Option<bool>("--raw-content") { Description = "use the sample pages themselves as the dictionary (zstd's raw-content dictionary) instead of training one" };
+        var rawContent = new Option<bool>("--raw-content") { Description = "use sample pages themselves as the dictionary (zstd's raw-content dictionary) instead of training one" };
+        var pick = new Option<RawPick>("--pick") { Description = "which sample pages a raw-content dictionary holds: covering (those sharing the most with the others) or evenly (evenly spaced)", DefaultValueFactory = _ => RawPick.Covering };
         var batch = new Option<int>("--batch") { Description = "pages per batch stream (QEMU multifd: 128)", DefaultValueFactory = _ => 128 };
         var command = new Command("dict", "what history buys small pages: zstd with a dictionary trained on the guest's pages, and whole batches as one stream")
         {
-            corpus, level, baselineLevel, samples, capacity, rawContent, batch,
+            corpus, level, baselineLevel, samples, capacity, rawContent, pick, batch,
         };
-        command.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(corpus), r.GetValue(level), r.GetValue(baselineLevel), r.GetValue(samples), r.GetValue(capacity), r.GetValue(batch), r.GetValue(rawContent))));
+        command.SetAction(r => CliErrors.Guard(() => Run(r.GetValue(corpus), r.GetValue(level), r.GetValue(baselineLevel), r.GetValue(samples), r.GetValue(capacity), r.GetValue(batch), r.GetValue(rawContent) ? r.GetValue(pick) : null)));
         return command;
-    }
-
-    /// <summary>
-    /// The sample pages themselves, evenly spaced, up to <paramref name="capacity"/> bytes: zstd takes bytes
-    /// that do not start with its dictionary magic as raw content, history every page can match against.
-    /// </summary>
-    internal static byte[] RawContent(IReadOnlyList<byte[]> pages, int capacity)
-    {
-        int take = Math.Max(1, Math.Min(pages.Count, capacity / Math.Max(1, pages[0].Length)));
-        var chosen = Enumerable.Range(0, take).Select(i => pages[(int)((long)i * pages.Count / take)]).ToList();
-        // A first page that happened to begin with the magic (0xEC30A437) would make zstd parse it as a trained dictionary.
-        int safe = chosen.FindIndex(p => p.Length < 4 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(p) != 0xEC30A437);
-        if (safe > 0)
-        {
-            (chosen[0], chosen[safe]) = (chosen[safe], chosen[0]);
-        }
-
-        return chosen.SelectMany(p => p).ToArray();
     }
 
     /// <summary>
@@ -69,8 +52,16 @@ public static class DictCommand
         return Math.Min(dictionary.Length, compressor.Wrap(dictionary).Length);
     }
 
-    private static int Run(string? corpus, int level, int baselineLevel, int samplePages, int capacity, int batchPages, bool rawContent = false)
+    /// <summary>How a raw-content dictionary picks its pages from the sample.</summary>
+    public enum RawPick
     {
+        Covering,
+        Evenly,
+    }
+
+    private static int Run(string? corpus, int level, int baselineLevel, int? sampleOption, int capacity, int batchPages, RawPick? raw)
+    {
+        int samplePages = sampleOption ?? (raw is null ? 1000 : Math.Max(10, 8 * capacity / 4096));
         if (samplePages < 10 || capacity < 1024)
         {
             throw new ArgumentException("--sample-pages must be at least 10 and --dict-bytes at least 1024");
@@ -95,19 +86,22 @@ public static class DictCommand
             .AddColumn(new TableColumn(versus).RightAligned())
             .AddColumn(new TableColumn("compress MB/s").RightAligned())
             .AddColumn(new TableColumn("decompress MB/s").RightAligned())
-            .AddColumn(new TableColumn("train ms").RightAligned())
+            .AddColumn(new TableColumn("build ms").RightAligned())
             .AddColumn(new TableColumn("dict sent KiB").RightAligned());
         var totals = new OrderedDictionary<string, long>(StringComparer.Ordinal);
         long corpusBytes = 0;
         foreach (CorpusEntry entry in CorpusEntry.Discover(corpus ?? CorpusLocator.Default()))
         {
             PageSet set = PageSet.Load(entry);
-            var nonZero = Enumerable.Range(0, set.Count).Where(p => !ZeroPage.IsZero(set.Page(p))).ToArray();
-            int stride = Math.Max(1, nonZero.Length / samplePages);
-            var training = nonZero.Where((_, i) => i % stride == 0).Take(samplePages).Select(p => set.Page(p).ToArray()).ToArray();
+            // Timed from the guest's memory, as at migration start: the pages the general codec will see
+            // (the selector tags zero and same-filled pages), evenly spaced.
             var clock = Stopwatch.StartNew();
+            var general = Enumerable.Range(0, set.Count).Where(p => !SameFilledPage.TryGetFillValue(set.Page(p), out _)).ToArray();
+            int take = Math.Min(samplePages, general.Length);
+            var training = Enumerable.Range(0, take).Select(i => set.Page(general[(int)((long)i * general.Length / take)]).ToArray()).ToArray();
             byte[] dictionary = training.Length < 10 ? []
-                : rawContent ? RawContent(training, capacity)
+                : raw == RawPick.Covering ? RawDictionary.Covering(training, capacity)
+                : raw == RawPick.Evenly ? RawDictionary.Evenly(training, capacity)
                 : ZstdCodec.TrainDictionary(training, capacity);
             double trainMs = clock.Elapsed.TotalMilliseconds;
             int dictionaryWire = WireBytes(dictionary);
