@@ -15,7 +15,8 @@ namespace Mecom.Codecs;
 /// <param name="Unavailable">Why the codec cannot run here (a missing native library), or null.</param>
 /// <param name="InDefaultSet">False for the migration baselines (raw, zero) that <c>all</c> leaves out.</param>
 /// <param name="TakesGeneral">A selector whose general codec can be named after a <c>+</c> (<c>mecom:0+native-lzo1x</c>).</param>
-public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true, bool TakesGeneral = false)
+/// <param name="TakesDictionary">Needs the dictionary a migration builds at its start, named after an <c>@</c>.</param>
+public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true, bool TakesGeneral = false, bool TakesDictionary = false)
 {
     public bool IsAvailable => Unavailable is null;
 
@@ -23,12 +24,21 @@ public sealed record CodecInfo(string Name, string Description, int? DefaultLeve
 }
 
 /// <summary>
-/// A parsed codec name: which codec, at which level, and for a selector the general codec it hands the
-/// pages it does not tag to (null: K4os LZ4). <see cref="ToString"/> is the canonical name.
+/// A parsed codec name: which codec, at which level, for a selector the general codec it hands the pages
+/// it does not tag to (null: K4os LZ4), and for a dictionary codec the registered dictionary's id (null:
+/// not built yet). <see cref="ToString"/> is the canonical name.
 /// </summary>
-public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = null)
+public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = null, string? Dictionary = null)
 {
-    public override string ToString() => (Level is null ? Info.Name : $"{Info.Name}:{Level}") + (General is null ? "" : $"+{General}");
+    /// <summary>A dictionary codec, here or as the general codec, still waiting for its dictionary.</summary>
+    public bool NeedsDictionary => (Info.TakesDictionary && Dictionary is null) || General?.NeedsDictionary == true;
+
+    /// <summary>The same codec with its dictionary (<see cref="General.RawDictionary.Register"/>).</summary>
+    public CodecSpec WithDictionary(string id) =>
+        this with { Dictionary = Info.TakesDictionary ? id : null, General = General?.WithDictionary(id) };
+
+    public override string ToString() =>
+        (Level is null ? Info.Name : $"{Info.Name}:{Level}") + (Dictionary is null ? "" : $"@{Dictionary}") + (General is null ? "" : $"+{General}");
 }
 
 /// <summary>
@@ -37,37 +47,40 @@ public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = 
 /// </summary>
 public static class CodecRegistry
 {
-    /// <summary>Every codec and how to make it from a level and, for the selectors, a general codec (null: K4os LZ4).</summary>
-    private static readonly (CodecInfo Info, Func<int?, IPageCodec?, IPageCodec> Make)[] Entries =
+    /// <summary>Every codec and how to make it from a level, for the selectors a general codec (null: K4os LZ4), for zstd-dict a dictionary.</summary>
+    private static readonly (CodecInfo Info, Func<int?, IPageCodec?, string?, IPageCodec> Make)[] Entries =
     [
         (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true),
-            (level, general) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
+            (level, general, _) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
         (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true),
-            (level, general) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
+            (level, general, _) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
-            (_, _) => new WkdmCodec()),
+            (_, _, _) => new WkdmCodec()),
         (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null),
-            (_, _) => new BdiCodec()),
+            (_, _, _) => new BdiCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),
-            (_, _) => new Lz4Codec()),
+            (_, _, _) => new Lz4Codec()),
         (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null),
-            (level, _) => new Lz4Codec(level!.Value)),
+            (level, _, _) => new Lz4Codec(level!.Value)),
         (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null),
-            (level, _) => new ZstdCodec(level!.Value)),
+            (level, _, _) => new ZstdCodec(level!.Value)),
+        (new CodecInfo("zstd-dict", "zstd with a raw-content dictionary of the guest's own pages, built at migration start and sent once (migrate and simulate; 'mecom dict' measures it alone)", 9, 1, 22, null, InDefaultSet: false, TakesDictionary: true),
+            (level, _, dictionary) => new ZstdCodec(level!.Value, RawDictionary.Get(dictionary ?? throw new ArgumentException(
+                "zstd-dict needs the dictionary a migration builds at its start: use it in 'mecom migrate' or 'mecom simulate' (e.g. --strategy mecom+zstd-dict:9); 'mecom dict' measures it alone")), dictionary)),
         (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null),
-            (level, _) => new DeflateCodec(level!.Value)),
+            (level, _, _) => new DeflateCodec(level!.Value)),
         (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null),
-            (level, _) => new BrotliCodec(level!.Value)),
+            (level, _, _) => new BrotliCodec(level!.Value)),
         (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable),
-            (_, _) => new NativeLz4Codec()),
+            (_, _, _) => new NativeLz4Codec()),
         (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable),
-            (level, _) => new NativeZstdCodec(level!.Value)),
+            (level, _, _) => new NativeZstdCodec(level!.Value)),
         (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable),
-            (_, _) => new NativeLzoCodec()),
+            (_, _, _) => new NativeLzoCodec()),
         (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false),
-            (_, _) => new ZeroOnlyCodec()),
+            (_, _, _) => new ZeroOnlyCodec()),
         (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false),
-            (_, _) => new RawCodec()),
+            (_, _, _) => new RawCodec()),
     ];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -113,6 +126,14 @@ public static class CodecRegistry
         }
 
         string trimmed = text.Trim();
+        string? dictionaryId = null;
+        int at = trimmed.IndexOf('@');
+        if (at >= 0)
+        {
+            dictionaryId = trimmed[(at + 1)..];
+            trimmed = trimmed[..at];
+        }
+
         int colon = trimmed.IndexOf(':');
         string name = colon < 0 ? trimmed : trimmed[..colon];
         string? levelText = colon < 0 ? null : trimmed[(colon + 1)..];
@@ -150,7 +171,17 @@ public static class CodecRegistry
             throw new ArgumentException($"codec '{info.Name}' is not available here: {info.Unavailable}");
         }
 
-        return new CodecSpec(info, level);
+        if (dictionaryId is not null)
+        {
+            if (!info.TakesDictionary)
+            {
+                throw new ArgumentException($"codec '{info.Name}' takes no dictionary (in '{text.Trim()}')");
+            }
+
+            RawDictionary.Get(dictionaryId);
+        }
+
+        return new CodecSpec(info, level, Dictionary: dictionaryId);
     }
 
     /// <summary>Parses a comma-separated list; <c>all</c> stands for <see cref="DefaultSet"/>.</summary>
@@ -179,7 +210,7 @@ public static class CodecRegistry
 
     /// <summary>A fresh codec instance (one per thread).</summary>
     public static IPageCodec Create(CodecSpec spec) =>
-        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level, spec.General is null ? null : Create(spec.General));
+        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level, spec.General is null ? null : Create(spec.General), spec.Dictionary);
 
     /// <summary>Parses and creates in one step.</summary>
     public static IPageCodec Create(string text) => Create(Parse(text));

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Mecom.Codecs;
 using Mecom.Codecs.Framing;
+using Mecom.Codecs.General;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Measure;
 using Mecom.Harness.Migration;
@@ -29,6 +30,8 @@ public class EmulationTests
     [InlineData("zstd:1")]
     [InlineData("mecom")]
     [InlineData("mecom+delta")]
+    [InlineData("mecom+zstd-dict:9")]
+    [InlineData("mecom+zstd-dict:3+delta")]
     [InlineData("adaptive")]
     public void Every_strategy_ends_with_the_target_equal_to_the_source(string strategy)
     {
@@ -309,6 +312,64 @@ public class EmulationTests
             var (type, text) = Answer(stream);
             Assert.Equal(Wire.Error, type);
             Assert.Contains("page 63", text);
+        }
+    }
+
+    [Theory]
+    [InlineData("corrupt")]
+    [InlineData("twice")]
+    [InlineData("after a frame")]
+    [InlineData("missing")]
+    public async Task A_dictionary_that_is_damaged_repeated_late_or_missing_ends_the_session_saying_so(string fault)
+    {
+        byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
+        byte[] dictionary = memory[..(8 * 4096)];
+        string id = RawDictionary.Register(dictionary);
+        byte[] packed = RawDictionary.Pack(dictionary);
+        var builder = new FrameBuilder(4096, 64);
+        builder.Build(memory, Enumerable.Range(0, 64).Select(i => (long)i).ToArray(), CodecRegistry.Create($"mecom+zstd-dict:9@{id}"));
+        byte[] frame = builder.Frame.ToArray();
+        // The frame names a dictionary this process knows; "missing" names one nobody sent.
+        byte[] unknown = frame.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(id)) is int at and >= 0
+            ? [.. frame[..at], .. System.Text.Encoding.ASCII.GetBytes("0123456789abcdef"), .. frame[(at + id.Length)..]]
+            : throw new InvalidOperationException("the frame does not name its dictionary");
+        var (stream, served, client) = Connect();
+        using (client)
+        {
+            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 64, 0));
+            switch (fault)
+            {
+                case "corrupt":
+                    packed[^3] ^= 0x01;
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    break;
+                case "twice":
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    break;
+                case "after a frame":
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    Wire.Write(stream, Wire.Frame, frame);
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    break;
+                default:
+                    Wire.Write(stream, Wire.Frame, unknown);
+                    Wire.Write(stream, Wire.RoundEnd, new byte[4]);
+                    break;
+            }
+
+            TargetReport report = await served.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            string expected = fault switch
+            {
+                "corrupt" => "the source's dictionary is unusable",
+                "twice" => "a second dictionary arrived",
+                "after a frame" => "a dictionary arrived after the first frame",
+                _ => "no dictionary '0123456789abcdef' is known here",
+            };
+            Assert.Contains(expected, report.Error);
+            var (type, text) = Answer(stream);
+            Assert.Equal(Wire.Error, type);
+            Assert.Contains(expected, text);
         }
     }
 

@@ -77,16 +77,22 @@ public class ZstdDictionaryTests
         foreach (IPageCodec codec in new IPageCodec[] { new Mecom.Codecs.General.ZstdCodec(1, dictionary), new MecomCodec(0, new Mecom.Codecs.General.ZstdCodec(1, dictionary)) })
         {
             Assert.Contains("zstd-dict:1", codec.Name);
-            byte[] output = new byte[4096];
-            byte[] back = new byte[4096];
-            foreach (byte[] page in pages)
+            AssertRoundTrips(codec, codec, pages);
+        }
+    }
+
+    /// <summary>Every page <paramref name="encoder"/> shrinks, <paramref name="decoder"/> gives back exactly.</summary>
+    private static void AssertRoundTrips(IPageCodec encoder, IPageCodec decoder, IEnumerable<byte[]> pages)
+    {
+        byte[] output = new byte[4096];
+        byte[] back = new byte[4096];
+        foreach (byte[] page in pages)
+        {
+            int length = encoder.Compress(page, output);
+            if (length > 0)
             {
-                int length = codec.Compress(page, output);
-                if (length > 0)
-                {
-                    codec.Decompress(output.AsSpan(0, length), back);
-                    Assert.Equal(page, back);
-                }
+                decoder.Decompress(output.AsSpan(0, length), back);
+                Assert.Equal(page, back);
             }
         }
     }
@@ -168,6 +174,75 @@ public class ZstdDictionaryTests
         Assert.NotEqual(RawDictionary.ZstdMagic, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(dictionary));
         Assert.Throws<ArgumentException>(() => RawDictionary.Covering([], 4096));
         Assert.Throws<ArgumentException>(() => RawDictionary.Evenly([], 4096));
+    }
+
+    [Fact]
+    public void A_dictionary_codec_is_named_by_its_registered_dictionary_and_made_again_from_that_name()
+    {
+        var pages = TestPages.Adversarial(4096).Select(p => p.Page).Where(p => p.AsSpan().ContainsAnyExcept((byte)0)).ToArray();
+        byte[] dictionary = RawDictionary.Evenly(pages, 8 * 4096);
+        string id = RawDictionary.Register(dictionary);
+        Assert.Equal(id, RawDictionary.Register((byte[])dictionary.Clone()));
+
+        CodecSpec spec = CodecRegistry.Parse("mecom+zstd-dict:9");
+        Assert.True(spec.NeedsDictionary);
+        var e = Assert.Throws<ArgumentException>(() => CodecRegistry.Create(spec));
+        Assert.Contains("needs the dictionary a migration builds", e.Message);
+
+        CodecSpec bound = spec.WithDictionary(id);
+        Assert.False(bound.NeedsDictionary);
+        Assert.Equal($"mecom:0+zstd-dict:9@{id}", bound.ToString());
+        Assert.Equal(bound.ToString(), CodecRegistry.Parse(bound.ToString()).ToString());
+        using var source = (MecomCodec)CodecRegistry.Create(bound);
+        Assert.Equal(bound.ToString(), source.Name);
+        using var target = (MecomCodec)CodecRegistry.Create(source.Name);
+        AssertRoundTrips(source, target, pages);
+
+        Assert.Contains("no dictionary 'ffffffffffffffff' is known here", Assert.Throws<ArgumentException>(() => CodecRegistry.Parse("zstd-dict:9@ffffffffffffffff")).Message);
+        Assert.Contains("takes no dictionary", Assert.Throws<ArgumentException>(() => CodecRegistry.Parse($"lz4@{id}")).Message);
+        Assert.DoesNotContain(CodecRegistry.DefaultSet, c => c.Info.TakesDictionary);
+    }
+
+    [Fact]
+    public void A_packed_dictionary_unpacks_exactly_and_a_damaged_one_is_refused_saying_why()
+    {
+        byte[] dictionary = Corpora.SmallGuest[..(16 * 4096)];
+        byte[] packed = RawDictionary.Pack(dictionary);
+        Assert.InRange(packed.Length, 5, dictionary.Length);
+        Assert.Equal(dictionary, RawDictionary.Unpack(packed));
+
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(packed.AsSpan(0, 4))).Message);
+        Assert.Contains("corrupt", Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(packed.AsSpan(0, packed.Length - 6))).Message);
+        byte[] flipped = (byte[])packed.Clone();
+        flipped[packed.Length / 2] ^= 0x10;
+        Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(flipped));
+
+        byte[] huge = (byte[])packed.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(huge, RawDictionary.MaxBytes + 1u);
+        Assert.Contains("outside", Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(huge)).Message);
+        byte[] longer = (byte[])packed.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(longer, (uint)dictionary.Length + 1);
+        Assert.Contains("were announced", Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(longer)).Message);
+        byte[] shorter = (byte[])packed.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(shorter, (uint)dictionary.Length - 1);
+        Assert.Contains("more than", Assert.Throws<InvalidDataException>(() => RawDictionary.Unpack(shorter)).Message);
+    }
+
+    [Fact]
+    public void A_guests_dictionary_comes_from_pages_the_general_codec_sees_and_exists_even_for_an_empty_guest()
+    {
+        byte[] guest = Corpora.SmallGuest;
+        long pages = guest.Length / 4096;
+        Func<long, ReadOnlyMemory<byte>> page = p => guest.AsMemory((int)(p * 4096), 4096);
+        long[] sample = RawDictionary.Sample(pages, page, 100);
+        Assert.InRange(sample.Length, 10, 100);
+        Assert.All(sample, p => Assert.False(Mecom.Codecs.Pages.SameFilledPage.TryGetFillValue(page(p).Span, out _)));
+        Assert.Equal(sample.Order(), sample);
+
+        byte[] dictionary = RawDictionary.FromGuest(pages, page, 16 * 4096);
+        Assert.InRange(dictionary.Length, 4096, 16 * 4096);
+        Assert.Equal(0, dictionary.Length % 4096);
+        Assert.Equal(new byte[4096], RawDictionary.FromGuest(8, _ => new byte[4096]));
     }
 
     [Fact]

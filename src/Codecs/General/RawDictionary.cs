@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Mecom.Codecs.Pages;
 
 namespace Mecom.Codecs.General;
 
@@ -12,6 +14,22 @@ public static class RawDictionary
 {
     /// <summary>A trained zstd dictionary starts with this; raw content must not.</summary>
     public const uint ZstdMagic = 0xEC30A437;
+
+    /// <summary>
+    /// What a migration builds: 512 pages of 4 KiB. Measured at level 9 on both corpora (<c>mecom dict</c>),
+    /// 2 MiB buys 1.2-1.3x over page-by-page zstd:1 with its own cost on the wire counted; 112 KiB nothing.
+    /// </summary>
+    public const int DefaultBytes = 2 << 20;
+
+    /// <summary>The largest dictionary a target accepts: a forged length must not make it allocate more.</summary>
+    public const int MaxBytes = 16 << 20;
+
+    /// <summary>Pages sampled per dictionary page: enough choice for the cover, little time (0.4-1.2 s for 4,096).</summary>
+    public const int SamplePerPage = 8;
+
+    private const int PackLevel = 9;
+
+    private static readonly ConcurrentDictionary<string, byte[]> Known = new(StringComparer.Ordinal);
 
     // 8-byte shingles at every 4th byte: page contents (pointers, headers, strings in structs) repeat
     // at word alignment, and a quarter of the offsets keeps a 4,000-page sample under a second.
@@ -95,6 +113,104 @@ public static class RawDictionary
 
         chosen.Sort();
         return Concatenate(chosen.Select(i => pages[i]).ToList());
+    }
+
+    /// <summary>
+    /// The dictionary a migration starts with: <see cref="Covering"/> over a sample of the guest's pages the
+    /// general codec will see (neither zero nor same-filled), evenly spaced, <see cref="SamplePerPage"/> per
+    /// dictionary page. A guest with no such page gets one zero page: useless, but both sides then hold
+    /// the same dictionary and no codec is left without one.
+    /// </summary>
+    public static byte[] FromGuest(long pages, Func<long, ReadOnlyMemory<byte>> page, int capacity = DefaultBytes)
+    {
+        int pageSize = page(0).Length;
+        long[] sample = Sample(pages, page, Math.Max(10, SamplePerPage * (capacity / Math.Max(1, pageSize))));
+        return sample.Length == 0 ? new byte[pageSize] : Covering(sample.Select(p => page(p).ToArray()).ToArray(), capacity);
+    }
+
+    /// <summary>Up to <paramref name="count"/> evenly spaced pages that are neither zero nor same-filled.</summary>
+    public static long[] Sample(long pages, Func<long, ReadOnlyMemory<byte>> page, int count)
+    {
+        var general = new List<long>();
+        for (long p = 0; p < pages; p++)
+        {
+            if (!SameFilledPage.TryGetFillValue(page(p).Span, out _))
+            {
+                general.Add(p);
+            }
+        }
+
+        int take = Math.Min(count, general.Count);
+        return Enumerable.Range(0, take).Select(i => general[(int)((long)i * general.Count / take)]).ToArray();
+    }
+
+    /// <summary>
+    /// Makes <paramref name="dictionary"/> known to this process under an id derived from its contents, so
+    /// a codec named <c>zstd-dict:L@id</c> can be made anywhere (a target registers what the source sent).
+    /// </summary>
+    public static string Register(byte[] dictionary)
+    {
+        if (dictionary.Length == 0 || dictionary.Length > MaxBytes)
+        {
+            throw new ArgumentException($"a dictionary must hold 1..{MaxBytes} bytes, not {dictionary.Length}", nameof(dictionary));
+        }
+
+        string id = XxHash3.HashToUInt64(dictionary).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        Known.TryAdd(id, dictionary);
+        return id;
+    }
+
+    /// <summary>A registered dictionary, or an <see cref="ArgumentException"/> saying it never arrived.</summary>
+    public static byte[] Get(string id) => Known.TryGetValue(id, out byte[]? dictionary)
+        ? dictionary
+        : throw new ArgumentException($"no dictionary '{id}' is known here (a migration's source sends its dictionary before the first frame)");
+
+    /// <summary>The dictionary as it goes on the wire: its length (u32) and a zstd frame of it.</summary>
+    public static byte[] Pack(ReadOnlySpan<byte> dictionary)
+    {
+        using var compressor = new ZstdSharp.Compressor(PackLevel);
+        // With zstd's checksum a flipped bit is an error at the target, not a wrong dictionary.
+        compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        byte[] packed = new byte[4 + ZstdSharp.Compressor.GetCompressBound(dictionary.Length)];
+        BinaryPrimitives.WriteUInt32LittleEndian(packed, (uint)dictionary.Length);
+        int n = compressor.Wrap(dictionary, packed.AsSpan(4));
+        return packed[..(4 + n)];
+    }
+
+    /// <summary>
+    /// Reads what <see cref="Pack"/> wrote, as hostile input: a length above <see cref="MaxBytes"/>, a
+    /// truncated or corrupt frame, or one that decodes to another length is a <see cref="CorruptPageException"/>.
+    /// </summary>
+    public static byte[] Unpack(ReadOnlySpan<byte> packed)
+    {
+        if (packed.Length < 5)
+        {
+            throw new InvalidDataException($"a packed dictionary of {packed.Length} bytes is truncated");
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(packed);
+        if (length is 0 or > MaxBytes)
+        {
+            throw new InvalidDataException($"a dictionary of {length} bytes is outside 1..{MaxBytes}");
+        }
+
+        byte[] dictionary = new byte[length];
+        int written;
+        try
+        {
+            using var decompressor = new ZstdSharp.Decompressor();
+            if (!decompressor.TryUnwrap(packed[4..], dictionary, out written))
+            {
+                throw new InvalidDataException($"the dictionary decodes to more than the {length} bytes announced");
+            }
+        }
+        catch (ZstdSharp.ZstdException e)
+        {
+            throw new InvalidDataException($"the dictionary's zstd frame is corrupt: {e.Message}", e);
+        }
+
+        return written == length ? dictionary
+            : throw new InvalidDataException($"the dictionary decoded to {written} bytes where {length} were announced");
     }
 
     private static int Fit(IReadOnlyList<byte[]> pages, int capacity)

@@ -18,6 +18,15 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
     /// that both sides load once: small pages then find history to match against.
     /// </summary>
     public ZstdCodec(int level, ReadOnlySpan<byte> dictionary)
+        : this(level, dictionary, null)
+    {
+    }
+
+    /// <summary>
+    /// With <paramref name="dictionaryId"/> (<see cref="RawDictionary.Register"/>), the name is
+    /// <c>zstd-dict:L@id</c>: a frame's codec name then says which dictionary its pages need.
+    /// </summary>
+    public ZstdCodec(int level, ReadOnlySpan<byte> dictionary, string? dictionaryId)
     {
         if (!IsLevel(level))
         {
@@ -31,7 +40,7 @@ public sealed class ZstdCodec : IPageCodec, IDisposable
         {
             compressor.LoadDictionary(dictionary);
             decompressor.LoadDictionary(dictionary);
-            Name = $"zstd-dict:{level}";
+            Name = dictionaryId is null ? $"zstd-dict:{level}" : $"zstd-dict:{level}@{dictionaryId}";
         }
     }
 

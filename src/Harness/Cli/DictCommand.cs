@@ -37,20 +37,9 @@ public static class DictCommand
         return command;
     }
 
-    /// <summary>
-    /// What the dictionary costs on the wire: it goes to the target once, compressed like any other bulk
-    /// data (zstd at its strongest level: it is sent once, so its compression time is not on any page's path).
-    /// </summary>
-    internal static int WireBytes(ReadOnlySpan<byte> dictionary)
-    {
-        if (dictionary.IsEmpty)
-        {
-            return 0;
-        }
-
-        using var compressor = new ZstdSharp.Compressor(ZstdSharp.Compressor.MaxCompressionLevel);
-        return Math.Min(dictionary.Length, compressor.Wrap(dictionary).Length);
-    }
+    /// <summary>What the dictionary costs on the wire: what a migration sends, <see cref="RawDictionary.Pack"/>ed, never more than its size.</summary>
+    internal static int WireBytes(ReadOnlySpan<byte> dictionary) =>
+        dictionary.IsEmpty ? 0 : Math.Min(dictionary.Length, RawDictionary.Pack(dictionary).Length);
 
     /// <summary>How a raw-content dictionary picks its pages from the sample.</summary>
     public enum RawPick
@@ -90,48 +79,61 @@ public static class DictCommand
             .AddColumn(new TableColumn("dict sent KiB").RightAligned());
         var totals = new OrderedDictionary<string, long>(StringComparer.Ordinal);
         long corpusBytes = 0;
-        foreach (CorpusEntry entry in CorpusEntry.Discover(corpus ?? CorpusLocator.Default()))
+        IReadOnlyList<CorpusEntry> entries = CorpusEntry.Discover(corpus ?? CorpusLocator.Default());
+        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
         {
-            PageSet set = PageSet.Load(entry);
-            // Timed from the guest's memory, as at migration start: the pages the general codec will see
-            // (the selector tags zero and same-filled pages), evenly spaced.
-            var clock = Stopwatch.StartNew();
-            var general = Enumerable.Range(0, set.Count).Where(p => !SameFilledPage.TryGetFillValue(set.Page(p), out _)).ToArray();
-            int take = Math.Min(samplePages, general.Length);
-            var training = Enumerable.Range(0, take).Select(i => set.Page(general[(int)((long)i * general.Length / take)]).ToArray()).ToArray();
-            byte[] dictionary = training.Length < 10 ? []
-                : raw == RawPick.Covering ? RawDictionary.Covering(training, capacity)
-                : raw == RawPick.Evenly ? RawDictionary.Evenly(training, capacity)
-                : ZstdCodec.TrainDictionary(training, capacity);
-            double trainMs = clock.Elapsed.TotalMilliseconds;
-            int dictionaryWire = WireBytes(dictionary);
-
-            var plain = Measure(set, new ZstdCodec(level), 0);
-            var baseline = level == baselineLevel ? plain : Measure(set, new ZstdCodec(baselineLevel), 0);
-            var rows = new List<(string Name, long Bytes, double MBps, double DecodeMBps)>(level == baselineLevel ? [plain] : [baseline, plain]);
-            if (dictionary.Length > 0)
+            foreach (CorpusEntry entry in entries)
             {
-                rows.Add(Measure(set, new ZstdCodec(level, dictionary), dictionaryWire));
-                rows.Add(Measure(set, new MecomCodec(0, new ZstdCodec(level, dictionary)), dictionaryWire));
-            }
+                // Loading and the dictionary, then each codec's measurement.
+                var task = ctx.AddTask(Markup.Escape(entry.Name), maxValue: 12);
+                T Step<T>(Func<T> work)
+                {
+                    T result = work();
+                    task.Increment(1);
+                    return result;
+                }
 
-            rows.Add(Measure(set, new MecomCodec(0), 0));
-            rows.Add(Measure(set, new BatchStream(new ZstdCodec(level), set.PageSize, batchPages, tags: false)));
-            rows.Add(Measure(set, new BatchStream(new ZstdCodec(level), set.PageSize, batchPages, tags: true)));
-            rows.Add(Measure(set, new DeflateCodec(1), 0));
-            rows.Add(Measure(set, new BatchStream(new DeflateCodec(1), set.PageSize, batchPages, tags: true)));
-            foreach ((string name, long bytes, double mbps, double decodeMbps) in rows)
-            {
-                bool usesDictionary = name.Contains("dict", StringComparison.Ordinal);
-                table.AddRow(Markup.Escape(entry.Name), Markup.Escape(name), $"{(double)set.Bytes / bytes:F2}",
-                    Versus(plain.Bytes, baseline.Bytes, bytes, level != baselineLevel),
-                    $"{mbps:F0}", $"{decodeMbps:F0}", usesDictionary ? $"{trainMs:F0}" : string.Empty,
-                    usesDictionary ? $"{dictionaryWire / 1024.0:F0} of {dictionary.Length / 1024}" : string.Empty);
-                totals[name] = totals.GetValueOrDefault(name) + bytes;
-            }
+                PageSet set = Step(() => PageSet.Load(entry));
+                // Timed from the guest's memory, as at migration start: the pages the general codec will see
+                // (the selector tags zero and same-filled pages), evenly spaced.
+                var clock = Stopwatch.StartNew();
+                Func<long, ReadOnlyMemory<byte>> page = p => set.Data.AsMemory((int)p * set.PageSize, set.PageSize);
+                var training = RawDictionary.Sample(set.Count, page, samplePages).Select(p => page(p).ToArray()).ToArray();
+                byte[] dictionary = Step(() => training.Length < 10 ? []
+                    : raw == RawPick.Covering ? RawDictionary.Covering(training, capacity)
+                    : raw == RawPick.Evenly ? RawDictionary.Evenly(training, capacity)
+                    : ZstdCodec.TrainDictionary(training, capacity));
+                double trainMs = clock.Elapsed.TotalMilliseconds;
+                int dictionaryWire = WireBytes(dictionary);
 
-            corpusBytes += set.Bytes;
-        }
+                var plain = Step(() => Measure(set, new ZstdCodec(level), 0));
+                var baseline = level == baselineLevel ? plain : Step(() => Measure(set, new ZstdCodec(baselineLevel), 0));
+                var rows = new List<(string Name, long Bytes, double MBps, double DecodeMBps)>(level == baselineLevel ? [plain] : [baseline, plain]);
+                if (dictionary.Length > 0)
+                {
+                    rows.Add(Step(() => Measure(set, new ZstdCodec(level, dictionary), dictionaryWire)));
+                    rows.Add(Step(() => Measure(set, new MecomCodec(0, new ZstdCodec(level, dictionary)), dictionaryWire)));
+                }
+
+                rows.Add(Step(() => Measure(set, new MecomCodec(0), 0)));
+                rows.Add(Step(() => Measure(set, new BatchStream(new ZstdCodec(level), set.PageSize, batchPages, tags: false))));
+                rows.Add(Step(() => Measure(set, new BatchStream(new ZstdCodec(level), set.PageSize, batchPages, tags: true))));
+                rows.Add(Step(() => Measure(set, new DeflateCodec(1), 0)));
+                rows.Add(Step(() => Measure(set, new BatchStream(new DeflateCodec(1), set.PageSize, batchPages, tags: true))));
+                foreach ((string name, long bytes, double mbps, double decodeMbps) in rows)
+                {
+                    bool usesDictionary = name.Contains("dict", StringComparison.Ordinal);
+                    table.AddRow(Markup.Escape(entry.Name), Markup.Escape(name), $"{(double)set.Bytes / bytes:F2}",
+                        Versus(plain.Bytes, baseline.Bytes, bytes, level != baselineLevel),
+                        $"{mbps:F0}", $"{decodeMbps:F0}", usesDictionary ? $"{trainMs:F0}" : string.Empty,
+                        usesDictionary ? $"{dictionaryWire / 1024.0:F0} of {dictionary.Length / 1024}" : string.Empty);
+                    totals[name] = totals.GetValueOrDefault(name) + bytes;
+                }
+
+                corpusBytes += set.Bytes;
+                task.Value = task.MaxValue;
+            }
+        });
 
         // The whole corpus as one guest would be the done-when's figure; each entry keeps its own dictionary.
         long plainTotal = totals[$"zstd:{level}"];
@@ -143,7 +145,7 @@ public static class DictCommand
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"ratio counts the dictionary once, as sent: compressed at zstd level {ZstdSharp.Compressor.MaxCompressionLevel} (dict sent KiB: sent of its size); a page that does not shrink counts as raw; every page is verified. stream/{batchPages}: each {batchPages} consecutive pages as one stream (tags+: zero and same-filled pages tagged first).");
+        AnsiConsole.MarkupLine($"ratio counts the dictionary once, as a migration sends it: compressed (dict sent KiB: sent of its size); a page that does not shrink counts as raw; every page is verified. stream/{batchPages}: each {batchPages} consecutive pages as one stream (tags+: zero and same-filled pages tagged first).");
         return 0;
     }
 

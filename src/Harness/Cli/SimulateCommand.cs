@@ -72,7 +72,7 @@ public static class SimulateCommand
                 if (!spec.Name.EndsWith(MigrationGrid.WarmUpSuffix, StringComparison.Ordinal))
                 {
                     using GuestWorkload workload = spec.MakeWorkload();
-                    CostTable fresh = CostTable.Measure(workload, spec.PageSize, settings.Strategy.Codecs.Select(c => c.ToString()), speeds: speeds);
+                    CostTable fresh = CostTable.Measure(workload, spec.PageSize, settings.Strategy.Codecs.Select(c => c.ToString()), speeds: speeds, image: spec.Image);
                     MigrationRun sim = SimulatedMigration.Run(spec, settings, fresh);
                     paired[(sim.Corpus, sim.Strategy, sim.BandwidthBps)] = sim;
                 }
@@ -174,7 +174,7 @@ public static class SimulateCommand
             {
                 using GuestWorkload workload = spec.MakeWorkload();
                 var codecs = strategies.SelectMany(s => s.Codecs).Select(c => c.ToString()).Distinct().ToArray();
-                table = CostTable.Measure(workload, spec.PageSize, codecs, speeds: speeds);
+                table = CostTable.Measure(workload, spec.PageSize, codecs, speeds: speeds, image: spec.Image);
                 tables[spec.Name] = table;
             }
 

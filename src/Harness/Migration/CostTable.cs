@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mecom.Codecs;
 using Mecom.Codecs.Delta;
+using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 using Mecom.Harness.Measure;
 
@@ -91,13 +92,25 @@ public sealed class CostTable
 
     public IReadOnlyCollection<string> Codecs => codecs.Keys;
 
+    /// <summary>The id of the dictionary the <c>zstd-dict</c> codecs were measured with, or null.</summary>
+    public string? DictionaryId { get; private set; }
+
+    /// <summary>The dictionary's bytes on the wire, as the emulator sends it before round 0's first frame.</summary>
+    public int DictionaryBytes { get; private set; }
+
+    /// <summary>Building and packing the dictionary from the guest's memory, on the source, once.</summary>
+    public double DictionaryBuildNs { get; private set; }
+
+    /// <summary>Unpacking and registering it, on the target, before any frame can be decoded.</summary>
+    public double DictionaryLoadNs { get; private set; }
+
     /// <summary>
     /// The same sizes with every CPU cost zero: what-if the processors were free, leaving only the link
     /// (and the analytic pre-copy model's assumptions).
     /// </summary>
     public CostTable FreeCpu()
     {
-        var free = new CostTable(PageSize, Classes, Contents);
+        var free = new CostTable(PageSize, Classes, Contents) { DictionaryId = DictionaryId, DictionaryBytes = DictionaryBytes };
         foreach (var (name, c) in codecs)
         {
             free.codecs[name] = c with { CompressNs = new double[c.CompressNs.Length], DecompressNs = new double[c.DecompressNs.Length] };
@@ -116,7 +129,8 @@ public sealed class CostTable
     /// medians from the file instead of being timed here; sizes are always exact.
     /// </summary>
     /// <param name="timed">False: sizes only, every CPU cost zero (<see cref="FreeCpu"/>): deterministic, and quick.</param>
-    public static CostTable Measure(GuestWorkload workload, int pageSize, IEnumerable<string> codecNames, int passes = 3, Action<string>? progress = null, ComparisonResult? speeds = null, bool timed = true)
+    /// <param name="image">The guest's memory at migration start: the dictionary of a <c>zstd-dict</c> codec is built from it.</param>
+    public static CostTable Measure(GuestWorkload workload, int pageSize, IEnumerable<string> codecNames, int passes = 3, Action<string>? progress = null, ComparisonResult? speeds = null, bool timed = true, byte[]? image = null)
     {
         int count = workload.ContentCount;
         byte[] classes = new byte[count];
@@ -131,18 +145,51 @@ public sealed class CostTable
             table.MeasureFixed(passes);
         }
 
-        foreach (string name in codecNames.Select(n => CodecRegistry.Parse(n).ToString()).Distinct())
+        foreach (CodecSpec spec in codecNames.Select(CodecRegistry.Parse).DistinctBy(s => s.ToString()))
         {
+            string name = spec.ToString();
             progress?.Invoke(name);
-            table.Add(name, passes, speeds?.Results.FirstOrDefault(r => r.Codec == CodecRegistry.Parse(name).ToString() && r.ByClass is not null), timed);
+            string make = name;
+            if (spec.NeedsDictionary)
+            {
+                table.BuildDictionary(image ?? throw new ArgumentException($"codec '{name}' needs the guest's image to build its dictionary from"), timed);
+                make = spec.WithDictionary(table.DictionaryId!).ToString();
+            }
+
+            table.Add(make, passes, speeds?.Results.FirstOrDefault(r => r.Codec == name && r.ByClass is not null), timed, key: name);
         }
 
         return table;
     }
 
-    /// <summary>Adds (or replaces) a codec's costs; for the tuner, which prices many selector settings.</summary>
-    public void Add(string name, int passes = 3, CodecRow? saved = null, bool timed = true)
+    /// <summary>The emulator's dictionary: built from the image as its source builds it from guest memory, priced once.</summary>
+    private void BuildDictionary(byte[] image, bool timed)
     {
+        if (DictionaryId is not null)
+        {
+            return;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        byte[] dictionary = RawDictionary.FromGuest(image.Length / PageSize, p => image.AsMemory((int)(p * PageSize), PageSize));
+        string id = RawDictionary.Register(dictionary);
+        byte[] packed = RawDictionary.Pack(dictionary);
+        double buildNs = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        start = Stopwatch.GetTimestamp();
+        RawDictionary.Register(RawDictionary.Unpack(packed));
+        double loadNs = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+        DictionaryId = id;
+        DictionaryBytes = packed.Length;
+        DictionaryBuildNs = timed ? buildNs : 0;
+        DictionaryLoadNs = timed ? loadNs : 0;
+    }
+
+    /// <summary>Adds (or replaces) a codec's costs; for the tuner, which prices many selector settings.</summary>
+    /// <param name="key">The name it is priced under (default: <paramref name="name"/>'s canonical form); a
+    /// dictionary codec is made by its bound name and priced under the one the strategy names.</param>
+    public void Add(string name, int passes = 3, CodecRow? saved = null, bool timed = true, string? key = null)
+    {
+        key ??= CodecRegistry.Parse(name).ToString();
         IPageCodec codec = CodecRegistry.Create(name);
         int count = Classes.Length;
         int[] size = new int[count];
@@ -157,7 +204,7 @@ public sealed class CostTable
         if (!timed)
         {
             (codec as IDisposable)?.Dispose();
-            codecs[CodecRegistry.Parse(name).ToString()] = new CodecCosts(codec.Name, size, compress, decompress);
+            codecs[key] = new CodecCosts(codec.Name, size, compress, decompress);
             return;
         }
 
@@ -213,7 +260,7 @@ public sealed class CostTable
         }
 
         (codec as IDisposable)?.Dispose();
-        codecs[CodecRegistry.Parse(name).ToString()] = new CodecCosts(codec.Name, size, compress, decompress);
+        codecs[key] = new CodecCosts(codec.Name, size, compress, decompress);
     }
 
     private static byte[] Compressed(IPageCodec codec, ReadOnlySpan<byte> page)

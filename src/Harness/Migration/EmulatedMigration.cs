@@ -6,6 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Mecom.Codecs.Framing;
+using Mecom.Codecs.General;
 
 namespace Mecom.Harness.Migration;
 
@@ -32,8 +33,11 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     private readonly Stream connection;
     private readonly GuestMemory guest;
     private readonly GuestWorkload workload;
-    private readonly SourceSender sender;
+    private readonly MigrationSettings settings;
+    private readonly AdaptiveSelector? selector;
     private readonly LinkEmulator link;
+    // Made in the constructor, or in round 0 once the dictionary its codecs need is built and sent.
+    private SourceSender? sender;
     private readonly Stopwatch clock;
     private long decodeNs;
 
@@ -44,11 +48,32 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         this.workload = workload;
         this.clock = clock;
         link = new LinkEmulator(connection, settings.BandwidthBps, settings.LatencyMs);
-        AdaptiveSelector? selector = settings.Strategy.Adaptive
+        this.settings = settings;
+        selector = settings.Strategy.Adaptive
             ? AdaptiveSelector.Calibrate(settings.Strategy.Codecs, guest.Memory, guest.PageSize, settings.BandwidthBps, settings.EffectiveWorkers,
                 settings.SharedHosts ? Environment.ProcessorCount : null)
             : null;
-        sender = new SourceSender(settings.Strategy, guest.PageSize, guest.Pages, settings.BatchPages, settings.EffectiveWorkers, settings.DeltaCachePercent, selector, settings.RawAbove);
+        if (!settings.Strategy.NeedsDictionary)
+        {
+            sender = NewSender(settings.Strategy);
+        }
+    }
+
+    private SourceSender Sender => sender ?? throw new InvalidOperationException("no round was sent");
+
+    private SourceSender NewSender(Strategy strategy) =>
+        new(strategy, guest.PageSize, guest.Pages, settings.BatchPages, settings.EffectiveWorkers, settings.DeltaCachePercent, selector, settings.RawAbove);
+
+    /// <summary>
+    /// At migration start, with the guest running: builds the dictionary from its memory, sends it ahead of
+    /// the first frame, and returns the strategy bound to it. Its time and bytes are round 0's.
+    /// </summary>
+    private Strategy SendDictionary()
+    {
+        byte[] dictionary = RawDictionary.FromGuest(guest.Pages, p => guest.Memory.AsMemory((int)(p * guest.PageSize), guest.PageSize));
+        string id = RawDictionary.Register(dictionary);
+        Wire.Write(link.Write, Wire.Dictionary, RawDictionary.Pack(dictionary));
+        return settings.Strategy.WithDictionary(id);
     }
 
     public long GuestPages => guest.Pages;
@@ -61,6 +86,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     {
         double start = NowMs;
         long before = link.BytesSent;
+        sender ??= NewSender(SendDictionary());
         sender.Send(guest.Memory, pages, frame => Wire.Write(link.Write, Wire.Frame, frame.Span));
         Span<byte> number = stackalloc byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(number, round);
@@ -190,7 +216,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         }
 
         return Runs.From(spec, settings, outcome, new EngineFigures(
-            "emulated", workload.Describe, guest.Writes, (double)engine.sender.Totals.Ticks / Stopwatch.Frequency, engine.decodeNs / 1e9, engine.sender.PageCounts, exact));
+            "emulated", workload.Describe, guest.Writes, (double)engine.Sender.Totals.Ticks / Stopwatch.Frequency, engine.decodeNs / 1e9, engine.Sender.PageCounts, exact));
     }
 
     private static string Describe(IOException e) =>
@@ -319,7 +345,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
 
     public void Dispose()
     {
-        sender.Dispose();
+        sender?.Dispose();
         link.Dispose();
     }
 }

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using Mecom.Codecs;
 using Mecom.Codecs.Framing;
+using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 
 namespace Mecom.Harness.Migration;
@@ -238,9 +239,12 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
         public TargetReport Run()
         {
+            bool framesSeen = false;
+            bool dictionarySeen = false;
             while (true)
             {
-                if (!Wire.TryRead(stream, maxFrame, out byte type, out byte[] buffer, out int length))
+                int limit = framesSeen || dictionarySeen ? maxFrame : Math.Max(maxFrame, Wire.MaxDictionaryPayload);
+                if (!Wire.TryRead(stream, limit, out byte type, out byte[] buffer, out int length))
                 {
                     throw new WireException("the source closed the connection before the migration finished");
                 }
@@ -248,7 +252,23 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 ThrowIfFailed();
                 switch (type)
                 {
+                    case Wire.Dictionary when !framesSeen && !dictionarySeen:
+                        dictionarySeen = true;
+                        try
+                        {
+                            RawDictionary.Register(RawDictionary.Unpack(buffer.AsSpan(0, length)));
+                        }
+                        catch (InvalidDataException e)
+                        {
+                            throw new WireException($"the source's dictionary is unusable: {e.Message}", e);
+                        }
+
+                        break;
+                    case Wire.Dictionary:
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        throw new WireException(framesSeen ? "a dictionary arrived after the first frame" : "a second dictionary arrived");
                     case Wire.Frame:
+                        framesSeen = true;
                         lock (gate)
                         {
                             pending++;

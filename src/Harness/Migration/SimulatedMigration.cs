@@ -38,6 +38,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly bool[] touched;
     private bool hasNext;
     private bool paused;
+    private bool dictionarySent;
     private double linkFree;
     private double barrier;
     private long guestWrites;
@@ -136,11 +137,23 @@ public sealed class SimulatedMigration : IPrecopyEngine
         int batchPages = Precopy.BatchPages(pages.Length, settings.BatchPages, settings.EffectiveWorkers);
         int batches = (pages.Length + batchPages - 1) / batchPages;
         var linkEnds = new double[batches];
-        double decoded = barrier;
         long bytes = 0;
+        double begin = start;
+        if (!dictionarySent && settings.Strategy.NeedsDictionary)
+        {
+            // The emulator's sending thread builds the dictionary, then sends it ahead of the first frame;
+            // the target loads it before it decodes any frame.
+            dictionarySent = true;
+            begin = sourceCores.Place(start, costs.DictionaryBuildNs / 1e6);
+            linkFree = Math.Max(begin, linkFree) + (costs.DictionaryBytes + 5) * msPerByte;
+            bytes += costs.DictionaryBytes + 5;
+            barrier = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + handOffMs, barrier), costs.DictionaryLoadNs / 1e6);
+        }
+
+        double decoded = barrier;
         for (int b = 0; b < batches; b++)
         {
-            double ready = b >= kits ? Math.Max(start, linkEnds[b - kits]) : start;
+            double ready = b >= kits ? Math.Max(begin, linkEnds[b - kits]) : begin;
             sourceCores.Forget(ready);
             if (!ReferenceEquals(sourceCores, targetCores))
             {

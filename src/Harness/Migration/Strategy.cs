@@ -12,10 +12,16 @@ namespace Mecom.Harness.Migration;
 /// <param name="Adaptive">Pick per batch (<see cref="AdaptiveSelector"/>).</param>
 public sealed record Strategy(string Name, IReadOnlyList<CodecSpec> Codecs, bool Delta, bool Adaptive)
 {
-    public const string Forms = "raw, zero, lz4, zstd:1, mecom, mecom+delta, adaptive, or any codec of 'mecom codecs' (name[:level][+general][+delta])";
+    public const string Forms = "raw, zero, lz4, zstd:1, mecom, mecom+delta, mecom+zstd-dict:9, adaptive, or any codec of 'mecom codecs' (name[:level][+general][+delta])";
 
     /// <summary>The adaptive selector's candidates: from free (zero pages only) to small (zstd).</summary>
     public static readonly string[] AdaptiveCandidates = ["zero", "lz4", "mecom", "zstd:1"];
+
+    /// <summary>A codec needs the dictionary a migration builds at its start (<c>zstd-dict</c>).</summary>
+    public bool NeedsDictionary => Codecs.Any(c => c.NeedsDictionary);
+
+    /// <summary>The same strategy, its codecs bound to a registered dictionary; the name stays as typed.</summary>
+    public Strategy WithDictionary(string id) => this with { Codecs = Codecs.Select(c => c.WithDictionary(id)).ToArray() };
 
     public static Strategy Parse(string text)
     {

@@ -12,7 +12,9 @@ namespace Mecom.Harness.Migration;
 /// and the source answers <c>Auth</c> (HMAC-SHA256 of "mecom-migrate-v1" + nonce under the shared token,
 /// or nothing without one); a target with a token ends any session whose answer is not that MAC.
 /// Source to target: <c>Hello</c> (magic "MCMG", version u16, page size u32, pages u64, batch pages u32,
-/// reply delay µs u32), <c>Frame</c> (a <see cref="Codecs.Framing.BatchFrame"/>), <c>RoundEnd</c> (round u32:
+/// reply delay µs u32), <c>Dictionary</c> (at most once, before the first frame: a
+/// <see cref="Codecs.General.RawDictionary.Pack"/>ed dictionary that frames naming <c>zstd-dict:L@id</c> need),
+/// <c>Frame</c> (a <see cref="Codecs.Framing.BatchFrame"/>), <c>RoundEnd</c> (round u32:
 /// the target applies every frame before it, before any after it), <c>Finish</c> (no payload: the guest is
 /// paused and everything is sent), <c>Check</c> (XXH128 of the source's final memory, sent after Done so
 /// hashing 2 GiB is not counted as downtime). Target to source: <c>Done</c> (pages applied u64, decode ns u64; every page verified),
@@ -30,6 +32,10 @@ public static class Wire
     public const byte Check = 5;
     public const byte Challenge = 6;
     public const byte Auth = 7;
+    public const byte Dictionary = 8;
+
+    /// <summary>The largest <see cref="Dictionary"/> payload: the largest dictionary, packed, however badly it compresses.</summary>
+    public static readonly int MaxDictionaryPayload = 4 + ZstdSharp.Compressor.GetCompressBound(Codecs.General.RawDictionary.MaxBytes);
     public const int NonceBytes = 32;
     public const byte Done = 0x81;
     public const byte Verdict = 0x82;
