@@ -204,6 +204,19 @@ public class ZstdDictionaryTests
     }
 
     [Fact]
+    public void Only_the_most_recent_dictionaries_are_kept()
+    {
+        var store = new DictionaryStore(3);
+        string[] ids = Enumerable.Range(0, 4).Select(i => store.Register([.. "forget me "u8, (byte)i])).ToArray();
+        Assert.Equal(ids[1], store.Register([.. "forget me "u8, 1]));
+        Assert.Contains("no dictionary", Assert.Throws<ArgumentException>(() => store.Get(ids[0])).Message);
+        Assert.All(ids[1..], id => Assert.NotNull(store.Get(id)));
+        Assert.Equal([.. "forget me "u8, 3], store.Get(ids[3]));
+        Assert.Throws<ArgumentException>(() => store.Register([]));
+        Assert.Equal(16, RawDictionary.Known.Capacity);
+    }
+
+    [Fact]
     public void A_packed_dictionary_unpacks_exactly_and_a_damaged_one_is_refused_saying_why()
     {
         byte[] dictionary = Corpora.SmallGuest[..(16 * 4096)];

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Mecom.Codecs.Pages;
@@ -29,7 +28,8 @@ public static class RawDictionary
 
     private const int PackLevel = 9;
 
-    private static readonly ConcurrentDictionary<string, byte[]> Known = new(StringComparer.Ordinal);
+    /// <summary>The dictionaries this process knows, by id: what its sources built and its targets received.</summary>
+    public static DictionaryStore Known { get; } = new(16);
 
     // 8-byte shingles at every 4th byte: page contents (pointers, headers, strings in structs) repeat
     // at word alignment, and a quarter of the offsets keeps a 4,000-page sample under a second.
@@ -144,26 +144,11 @@ public static class RawDictionary
         return Enumerable.Range(0, take).Select(i => general[(int)((long)i * general.Count / take)]).ToArray();
     }
 
-    /// <summary>
-    /// Makes <paramref name="dictionary"/> known to this process under an id derived from its contents, so
-    /// a codec named <c>zstd-dict:L@id</c> can be made anywhere (a target registers what the source sent).
-    /// </summary>
-    public static string Register(byte[] dictionary)
-    {
-        if (dictionary.Length == 0 || dictionary.Length > MaxBytes)
-        {
-            throw new ArgumentException($"a dictionary must hold 1..{MaxBytes} bytes, not {dictionary.Length}", nameof(dictionary));
-        }
+    /// <summary>Makes <paramref name="dictionary"/> known to this process (<see cref="Known"/>); returns its id.</summary>
+    public static string Register(byte[] dictionary) => Known.Register(dictionary);
 
-        string id = XxHash3.HashToUInt64(dictionary).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-        Known.TryAdd(id, dictionary);
-        return id;
-    }
-
-    /// <summary>A registered dictionary, or an <see cref="ArgumentException"/> saying it never arrived.</summary>
-    public static byte[] Get(string id) => Known.TryGetValue(id, out byte[]? dictionary)
-        ? dictionary
-        : throw new ArgumentException($"no dictionary '{id}' is known here (a migration's source sends its dictionary before the first frame)");
+    /// <summary>A dictionary this process knows, or an <see cref="ArgumentException"/> saying it never arrived.</summary>
+    public static byte[] Get(string id) => Known.Get(id);
 
     /// <summary>The dictionary as it goes on the wire: its length (u32) and a zstd frame of it.</summary>
     public static byte[] Pack(ReadOnlySpan<byte> dictionary)
