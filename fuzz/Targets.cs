@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Mecom.Codecs;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Framing;
+using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Migration;
@@ -82,8 +83,7 @@ public static class Targets
         var list = new List<Target>();
         foreach (CodecInfo info in CodecRegistry.All.Where(c => c.IsAvailable))
         {
-            string codec = new CodecSpec(info, info.DefaultLevel).ToString();
-            list.Add(CodecTarget(codec));
+            list.Add(CodecTarget(new CodecSpec(info, info.DefaultLevel)));
         }
 
         list.Add(new Target("xbzrle", DeltaSeeds, DeltaRun, typeof(CorruptPageException)));
@@ -99,12 +99,17 @@ public static class Targets
         All().FirstOrDefault(t => t.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"unknown target '{name}'; targets: {string.Join(", ", All().Select(t => t.Name))}");
 
-    /// <summary>A codec's decompressor into a page with guard bytes on both sides.</summary>
-    private static Target CodecTarget(string codec)
+    /// <summary>What a migration's dictionary would be, from the seed pages; frames and dictionary codecs use it.</summary>
+    private static readonly Lazy<string> DictionaryId = new(() => RawDictionary.Register(RawDictionary.Covering(Pages.Value, 16 * PageSize)));
+
+    /// <summary>A codec's decompressor into a page with guard bytes on both sides; a dictionary codec with the seed pages' dictionary.</summary>
+    private static Target CodecTarget(CodecSpec spec)
     {
+        string name = spec.ToString();
+        string codec = spec.NeedsDictionary ? spec.WithDictionary(DictionaryId.Value).ToString() : name;
         var instance = new ThreadLocal<IPageCodec>(() => CodecRegistry.Create(codec));
         var area = new ThreadLocal<byte[]>(() => new byte[PageSize + 2 * Guard]);
-        return new Target(codec,
+        return new Target(name,
             () =>
             {
                 IPageCodec c = CodecRegistry.Create(codec);
@@ -171,7 +176,7 @@ public static class Targets
         var builder = new FrameBuilder(PageSize, 8);
         var seeds = new List<byte[]>();
         var cache = new PageCache(FramePages);
-        foreach (string codec in new[] { "mecom", "wkdm", "lz4", "zstd:1", "raw", "zero" })
+        foreach (string codec in new[] { "mecom", "wkdm", "lz4", "zstd:1", "raw", "zero", $"mecom+zstd-dict:9@{DictionaryId.Value}" })
         {
             builder.Build(memory, [0, 3, 5, 7, 9, 11, 13, 15], CodecRegistry.Create(codec), cache);
             seeds.Add(builder.Frame.ToArray());
@@ -326,7 +331,16 @@ public static class Targets
         Wire.Write(stream, Wire.RoundEnd, new byte[4]);
         Wire.Write(stream, Wire.Finish, []);
         Wire.Write(stream, Wire.Check, new byte[16]);
-        return [stream.ToArray()];
+
+        // The same session with the dictionary its last frame's codec names sent first.
+        using var withDictionary = new MemoryStream();
+        Wire.Write(withDictionary, Wire.Auth, []);
+        Wire.Write(withDictionary, Wire.Hello, Wire.HelloPayload(PageSize, FramePages, 8, 0));
+        Wire.Write(withDictionary, Wire.Dictionary, RawDictionary.Pack(RawDictionary.Get(DictionaryId.Value)));
+        Wire.Write(withDictionary, Wire.Frame, FrameSeeds()[^2]);
+        Wire.Write(withDictionary, Wire.RoundEnd, new byte[4]);
+        Wire.Write(withDictionary, Wire.Finish, []);
+        return [stream.ToArray(), withDictionary.ToArray()];
     }
 
     // Answers wait the emulated latency the hello asks for; 1 ms keeps every input fast while the bound
