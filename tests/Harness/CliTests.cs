@@ -57,6 +57,16 @@ public class CliTests
     }
 
     [Fact]
+    public void A_dictionary_codec_outside_a_migration_is_refused_before_loading_pages()
+    {
+        // A corpus that does not exist: the codec is refused before the corpus is even looked for.
+        (int code, string error) = Run("codecs", "--corpus", "/nonexistent/entry", "--codecs", "lz4,mecom+zstd-dict:9");
+        Assert.Equal(2, code);
+        Assert.Contains("'mecom:0+zstd-dict:9' needs the dictionary a migration builds", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public void An_unwritable_output_is_refused_before_measuring()
     {
         (int code, string error) = Run("codecs", "--codecs", "lz4", "--json", "/proc/mecom/out.json");

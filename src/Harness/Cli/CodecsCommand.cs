@@ -73,6 +73,11 @@ public static class CodecsCommand
         }
 
         IReadOnlyList<CodecSpec> specs = CodecRegistry.ParseList(options.Codecs);
+        if (specs.FirstOrDefault(s => s.NeedsDictionary) is { } needy)
+        {
+            throw new ArgumentException($"'{needy}' needs the dictionary a migration builds at its start: 'mecom dict --raw-content --level 9' measures it on each corpus entry, 'mecom migrate' and 'mecom simulate' run it (--strategy mecom+zstd-dict:9)");
+        }
+
         string? baseline = null;
         if (options.Baseline is { } named)
         {
