@@ -150,7 +150,8 @@ public static class SimulateCommand
             table.AddRow(s.Corpus, s.Bandwidth, s.Strategy,
                 Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"),
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{spread.Low:0.0}-{spread.High:0.0}"),
-                spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{median.CiLow:0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"));
+                // Few runs that spread widely give a normal-approximation interval reaching below zero; a downtime cannot.
+                spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0, median.CiLow):0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"));
         }
 
         return table;
