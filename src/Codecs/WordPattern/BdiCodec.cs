@@ -56,21 +56,10 @@ public sealed class BdiCodec : IPageCodec
             scratch = new byte[2 * page.Length];
         }
 
-        ReadOnlySpan<byte> payload = BdiFormat.PayloadBytes;
-        ref byte src = ref MemoryMarshal.GetReference(page);
-        ref byte dst = ref MemoryMarshal.GetArrayDataReference(scratch);
-        int at = BdiFormat.HeaderBytes(page.Length);
-        for (int i = 0; i < count; i += 2)
+        int at = BdiClassifier.ClassifyAndPackPage(ref MemoryMarshal.GetReference(page), count, ref MemoryMarshal.GetArrayDataReference(scratch), limit, tier);
+        if (at < 0)
         {
-            BdiBlock a = BdiClassifier.ClassifyAndPack(ref Unsafe.Add(ref src, i * BdiFormat.BlockBytes), ref Unsafe.Add(ref dst, at), tier);
-            at += payload[a.Id];
-            BdiBlock b = BdiClassifier.ClassifyAndPack(ref Unsafe.Add(ref src, (i + 1) * BdiFormat.BlockBytes), ref Unsafe.Add(ref dst, at), tier);
-            at += payload[b.Id];
-            Unsafe.Add(ref dst, i / 2) = (byte)(a.Id | b.Id << 4);
-            if (at > limit)
-            {
-                return PageCodec.DidNotFit;
-            }
+            return PageCodec.DidNotFit;
         }
 
         scratch.AsSpan(0, at).CopyTo(destination);
