@@ -28,6 +28,19 @@ public class CoreScheduleTests
     }
 
     [Fact]
+    public void A_task_says_when_it_first_ran_so_its_clock_time_includes_what_preempted_it()
+    {
+        // As a worker's stopwatch sees it: from its first instant on a core to its end, other tasks between.
+        var cores = new CoreSchedule(1);
+        cores.Place(0, 1.0);   // [0,1]
+        cores.Place(2, 1.0);   // [2,3]
+        Assert.Equal(4.0, cores.Place(0.5, 2.0, out double started), 9);   // [1,2] then [3,4]
+        Assert.Equal(1.0, started, 9);
+        Assert.Equal(7.0, cores.Place(7, 0, out started), 9);
+        Assert.Equal(7.0, started, 9);
+    }
+
+    [Fact]
     public void Free_tasks_end_when_ready_and_forgotten_stretches_do_not_block()
     {
         var cores = new CoreSchedule(1);

@@ -22,8 +22,12 @@ public sealed class CoreSchedule
     }
 
     /// <summary>Places a task of <paramref name="duration"/> ms ready at <paramref name="ready"/>; returns its end.</summary>
-    public double Place(double ready, double duration)
+    public double Place(double ready, double duration) => Place(ready, duration, out _);
+
+    /// <summary>As <see cref="Place(double, double)"/>; <paramref name="started"/> is when the task first ran.</summary>
+    public double Place(double ready, double duration, out double started)
     {
+        started = double.NaN;
         double t = ready;
         double left = duration;
         while (left > Epsilon)
@@ -58,9 +62,19 @@ public sealed class CoreSchedule
             }
 
             double piece = Math.Min(left, end - start);
+            if (double.IsNaN(started))
+            {
+                started = start;
+            }
+
             Insert(busy[core], index, start, start + piece);
             left -= piece;
             t = start + piece;
+        }
+
+        if (double.IsNaN(started))
+        {
+            started = ready;
         }
 
         return t;

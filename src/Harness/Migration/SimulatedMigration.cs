@@ -39,6 +39,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private bool hasNext;
     private bool paused;
     private bool dictionarySent;
+    // The adaptive selector's last choice, its pages, CPU ns and payload: observed after placement.
+    private (int Codec, int Pages, double Ns, long PayloadBytes) observed;
     private double linkFree;
     private double barrier;
     private long guestWrites;
@@ -163,7 +165,15 @@ public sealed class SimulatedMigration : IPrecopyEngine
             // Contents are those of when the batch is compressed; the guest is advanced to its ready time.
             AdvanceGuest(ready);
             var (frameBytes, compressNs, decompressNs) = Batch(pages.AsSpan(b * batchPages, Math.Min(batchPages, pages.Length - b * batchPages)), b);
-            double compressEnd = sourceCores.Place(ready, compressNs / 1e6);
+            double compressEnd = sourceCores.Place(ready, compressNs / 1e6, out double started);
+            if (selector is not null && observed.Pages > 0)
+            {
+                // The emulator's worker times its build by the clock, from when it starts to when it ends, so
+                // the other threads that took its core meanwhile count: the selector learns the same here.
+                double wallMs = (compressEnd - started) * (observed.Ns / compressNs);
+                selector.Observe(observed.Codec, observed.Pages, (long)(wallMs * System.Diagnostics.Stopwatch.Frequency / 1e3), observed.PayloadBytes);
+            }
+
             double linkStart = Math.Max(compressEnd, linkFree);
             linkFree = linkStart + (frameBytes + 5) * msPerByte;
             // The socket's kernel copies take CPU too: the sending half while the frame is on the link,
@@ -252,8 +262,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
 
         if (selector is not null)
         {
-            long ticks = (long)(c * System.Diagnostics.Stopwatch.Frequency / 1e9);
-            selector.Observe(k, pages.Length, ticks, bytes - BatchFrame.HeaderBytes(codec.Codec));
+            // Observed once the batch is placed on the cores (SendRound), at the time it takes there.
+            observed = (k, pages.Length, c, bytes - BatchFrame.HeaderBytes(codec.Codec));
             int probe = selector.Explore(batch, k);
             if (probe >= 0)
             {
