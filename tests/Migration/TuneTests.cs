@@ -7,6 +7,21 @@ namespace Mecom.Tests.Migration;
 [Collection(TimingSensitive.Name)]
 public class TuneTests
 {
+    [Theory]
+    [InlineData(992.0, 417.0, 1.379)]   // prices taken in a slow spell: flagged
+    [InlineData(150.0, 300.0, -0.5)]    // or a fast one
+    [InlineData(303.0, 325.0, null)]    // the engines' usual gap: not flagged
+    [InlineData(120.0, 0.0, null)]      // no emulated time to compare with
+    public void A_confirmation_far_from_the_simulation_is_flagged(double simulatedMs, double emulatedMs, double? expected)
+    {
+        double? off = Mecom.Harness.Cli.TuneCommand.Disagreement(simulatedMs, emulatedMs);
+        Assert.Equal(expected is null, off is null);
+        if (expected is { } e)
+        {
+            Assert.Equal(e, off!.Value, 3);
+        }
+    }
+
     [Fact]
     public void The_sweep_picks_the_best_point_per_bandwidth_and_the_file_round_trips()
     {
