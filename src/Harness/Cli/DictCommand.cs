@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Mecom.Codecs;
 using Mecom.Codecs.Framing;
 using Mecom.Codecs.General;
-using Mecom.Codecs.Pages;
 using Mecom.Codecs.Selection;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Measure;
