@@ -245,17 +245,17 @@ public class ZstdDictionaryTests
     public void A_guests_dictionary_comes_from_pages_the_general_codec_sees_and_exists_even_for_an_empty_guest()
     {
         byte[] guest = Corpora.SmallGuest;
-        long pages = guest.Length / 4096;
-        Func<long, ReadOnlyMemory<byte>> page = p => guest.AsMemory((int)(p * 4096), 4096);
-        long[] sample = RawDictionary.Sample(pages, page, 100);
+        var pages = Enumerable.Range(0, guest.Length / 4096).Select(p => guest.AsSpan(p * 4096, 4096).ToArray()).ToList();
+        byte[][] sample = RawDictionary.Sample(guest, 4096, 100);
         Assert.InRange(sample.Length, 10, 100);
-        Assert.All(sample, p => Assert.False(Mecom.Codecs.Pages.SameFilledPage.TryGetFillValue(page(p).Span, out _)));
-        Assert.Equal(sample.Order(), sample);
+        Assert.All(sample, p => Assert.False(Mecom.Codecs.Pages.SameFilledPage.TryGetFillValue(p, out _)));
+        int[] at = sample.Select(s => pages.FindIndex(p => p.AsSpan().SequenceEqual(s))).ToArray();
+        Assert.Equal(at.Order(), at);
 
-        byte[] dictionary = RawDictionary.FromGuest(pages, page, 16 * 4096);
+        byte[] dictionary = RawDictionary.FromGuest(guest, 4096, 16 * 4096);
         Assert.InRange(dictionary.Length, 4096, 16 * 4096);
         Assert.Equal(0, dictionary.Length % 4096);
-        Assert.Equal(new byte[4096], RawDictionary.FromGuest(8, _ => new byte[4096]));
+        Assert.Equal(new byte[4096], RawDictionary.FromGuest(new byte[8 * 4096], 4096));
     }
 
     [Fact]

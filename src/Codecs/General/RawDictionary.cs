@@ -121,27 +121,36 @@ public static class RawDictionary
     /// dictionary page. A guest with no such page gets one zero page: useless, but both sides then hold
     /// the same dictionary and no codec is left without one.
     /// </summary>
-    public static byte[] FromGuest(long pages, Func<long, ReadOnlyMemory<byte>> page, int capacity = DefaultBytes)
+    public static byte[] FromGuest(byte[] memory, int pageSize, int capacity = DefaultBytes)
     {
-        int pageSize = page(0).Length;
-        long[] sample = Sample(pages, page, Math.Max(10, SamplePerPage * (capacity / Math.Max(1, pageSize))));
-        return sample.Length == 0 ? new byte[pageSize] : Covering(sample.Select(p => page(p).ToArray()).ToArray(), capacity);
+        byte[][] sample = Sample(memory, pageSize, Math.Max(10, SamplePerPage * (capacity / pageSize)));
+        return sample.Length == 0 ? new byte[pageSize] : Covering(sample, capacity);
     }
 
-    /// <summary>Up to <paramref name="count"/> evenly spaced pages that are neither zero nor same-filled.</summary>
-    public static long[] Sample(long pages, Func<long, ReadOnlyMemory<byte>> page, int count)
+    /// <summary>
+    /// What a migration's source does at its start, and what the simulator prices as such: builds the
+    /// guest's dictionary (<see cref="FromGuest"/>), registers it, and packs it for the wire.
+    /// </summary>
+    public static (string Id, byte[] Packed) Prepare(byte[] memory, int pageSize)
     {
-        var general = new List<long>();
-        for (long p = 0; p < pages; p++)
+        byte[] dictionary = FromGuest(memory, pageSize);
+        return (Register(dictionary), Pack(dictionary));
+    }
+
+    /// <summary>Copies of up to <paramref name="count"/> evenly spaced pages of <paramref name="memory"/> that are neither zero nor same-filled.</summary>
+    public static byte[][] Sample(byte[] memory, int pageSize, int count)
+    {
+        var general = new List<int>();
+        for (int p = 0; p < memory.Length / pageSize; p++)
         {
-            if (!SameFilledPage.TryGetFillValue(page(p).Span, out _))
+            if (!SameFilledPage.TryGetFillValue(memory.AsSpan(p * pageSize, pageSize), out _))
             {
                 general.Add(p);
             }
         }
 
         int take = Math.Min(count, general.Count);
-        return Enumerable.Range(0, take).Select(i => general[(int)((long)i * general.Count / take)]).ToArray();
+        return Enumerable.Range(0, take).Select(i => memory.AsSpan(general[(int)((long)i * general.Count / take)] * pageSize, pageSize).ToArray()).ToArray();
     }
 
     /// <summary>Makes <paramref name="dictionary"/> known to this process (<see cref="Known"/>); returns its id.</summary>

@@ -96,8 +96,7 @@ public static class DictCommand
                 // Timed from the guest's memory, as at migration start: the pages the general codec will see
                 // (the selector tags zero and same-filled pages), evenly spaced.
                 var clock = Stopwatch.StartNew();
-                Func<long, ReadOnlyMemory<byte>> page = p => set.Data.AsMemory((int)p * set.PageSize, set.PageSize);
-                var training = RawDictionary.Sample(set.Count, page, samplePages).Select(p => page(p).ToArray()).ToArray();
+                byte[][] training = RawDictionary.Sample(set.Data, set.PageSize, samplePages);
                 byte[] dictionary = Step(() => training.Length < 10 ? []
                     : raw == RawPick.Covering ? RawDictionary.Covering(training, capacity)
                     : raw == RawPick.Evenly ? RawDictionary.Evenly(training, capacity)

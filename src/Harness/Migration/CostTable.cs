@@ -171,9 +171,7 @@ public sealed class CostTable
         }
 
         long start = Stopwatch.GetTimestamp();
-        byte[] dictionary = RawDictionary.FromGuest(image.Length / PageSize, p => image.AsMemory((int)(p * PageSize), PageSize));
-        string id = RawDictionary.Register(dictionary);
-        byte[] packed = RawDictionary.Pack(dictionary);
+        (string id, byte[] packed) = RawDictionary.Prepare(image, PageSize);
         double buildNs = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
         start = Stopwatch.GetTimestamp();
         RawDictionary.Register(RawDictionary.Unpack(packed));

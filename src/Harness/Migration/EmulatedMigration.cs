@@ -70,9 +70,8 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     /// </summary>
     private Strategy SendDictionary()
     {
-        byte[] dictionary = RawDictionary.FromGuest(guest.Pages, p => guest.Memory.AsMemory((int)(p * guest.PageSize), guest.PageSize));
-        string id = RawDictionary.Register(dictionary);
-        Wire.Write(link.Write, Wire.Dictionary, RawDictionary.Pack(dictionary));
+        (string id, byte[] packed) = RawDictionary.Prepare(guest.Memory, guest.PageSize);
+        Wire.Write(link.Write, Wire.Dictionary, packed);
         return settings.Strategy.WithDictionary(id);
     }
 
