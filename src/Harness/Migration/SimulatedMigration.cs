@@ -170,7 +170,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
             {
                 // The emulator's worker times its build by the clock, from when it starts to when it ends, so
                 // the other threads that took its core meanwhile count: the selector learns the same here.
-                double wallMs = (compressEnd - started) * (observed.Ns / compressNs);
+                double wallMs = compressNs > 0 ? (compressEnd - started) * (observed.Ns / compressNs) : 0;
                 selector.Observe(observed.Codec, observed.Pages, (long)(wallMs * System.Diagnostics.Stopwatch.Frequency / 1e3), observed.PayloadBytes);
             }
 
