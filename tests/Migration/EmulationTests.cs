@@ -69,13 +69,13 @@ public class EmulationTests
     public void Re_sent_pages_with_small_edits_go_as_deltas_and_land_exactly()
     {
         // The synthetic guest writes whole other pages, so whether a delta ever beats mecom is luck; this
-        // guest flips a 32-byte stripe in its hot pages, so every re-send is a small edit of what the
-        // target already holds, and the delta cache (25% of 2048 pages) holds the whole hot set.
+        // guest flips a 32-byte stripe in every 8th page, so every re-send is a small edit of what the
+        // target already holds, and the delta cache (25% of 2048 pages) holds the whole hot set of 256.
         var settings = new MigrationSettings
         {
             Strategy = Strategy.Parse("mecom+delta"), BandwidthBps = 2e9, StopRule = StopRuleKind.Xen, Workers = 2, BatchPages = 64,
         };
-        var guest = new GuestSpec("edits", Corpora.SmallGuest, 4096, () => new StripeEdits(Corpora.SmallGuest, 4096, 100_000, 256));
+        var guest = new GuestSpec("edits", Corpora.SmallGuest, 4096, () => new StripeEditWorkload(Corpora.SmallGuest, 4096, 100_000, 8));
         MigrationRun run = EmulatedMigration.RunInProcess(guest, settings);
 
         Assert.True(run.Exact, "the target's memory differs");
@@ -85,42 +85,24 @@ public class EmulationTests
         Assert.True(run.PageCounts.GetValueOrDefault("delta") > 0, $"{resent} re-sent pages, none went as a delta");
     }
 
-    /// <summary>Each write toggles a hot page between its image contents and the same with bytes 1024..1055 inverted.</summary>
-    private sealed class StripeEdits(byte[] image, int pageSize, double rate, long hotSet) : GuestWorkload
+    [Fact]
+    public void Stripe_edits_toggle_every_strideth_page_between_its_image_and_a_32_byte_edit()
     {
-        private readonly int pages = image.Length / pageSize;
+        byte[] image = Corpora.SmallGuest[..(16 * 4096)];
+        var guest = new StripeEditWorkload(image, 4096, 1000, 8);
+        GuestWrite[] writes = guest.Schedule(16).Take(4).ToArray();
 
-        public override string Describe => $"stripe edits, {rate} pages/s over {hotSet} pages";
-
-        public override int ContentCount => 2 * pages;
-
-        public override ReadOnlyMemory<byte> Contents(int contentId)
+        Assert.Equal([0L, 8, 0, 8], writes.Select(w => w.Page));
+        Assert.Equal([1.0, 2, 3, 4], writes.Select(w => w.DueMs));
+        Assert.Equal(18, guest.ContentCount);
+        Assert.Equal([16, 17, 0, 8], writes.Select(w => w.ContentId));
+        for (int h = 0; h < 2; h++)
         {
-            if (contentId < pages)
-            {
-                return image.AsMemory(contentId * pageSize, pageSize);
-            }
-
-            byte[] edited = image.AsSpan((contentId - pages) * pageSize, pageSize).ToArray();
-            for (int i = 1024; i < 1056; i++)
-            {
-                edited[i] = (byte)~edited[i];
-            }
-
-            return edited;
-        }
-
-        public override IEnumerable<GuestWrite> Schedule(long guestPages)
-        {
-            var random = new Random(11);
-            long[] hot = SyntheticWorkload.HotSet(guestPages, Math.Min(hotSet, guestPages), random);
-            var edited = new bool[guestPages];
-            for (long j = 1; ; j++)
-            {
-                long page = hot[random.NextInt64(hot.Length)];
-                edited[page] = !edited[page];
-                yield return new GuestWrite(j * 1000.0 / rate, page, (int)page + (edited[page] ? pages : 0));
-            }
+            byte[] before = image[(h * 8 * 4096)..((h * 8 + 1) * 4096)];
+            byte[] after = guest.Contents(16 + h).ToArray();
+            int[] changed = Enumerable.Range(0, 4096).Where(i => before[i] != after[i]).ToArray();
+            Assert.Equal(Enumerable.Range(1024, 32), changed);
+            Assert.True(guest.Contents(h * 8).Span.SequenceEqual(before));
         }
     }
 

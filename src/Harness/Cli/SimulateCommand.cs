@@ -75,6 +75,8 @@ public static class SimulateCommand
                     CostTable fresh = CostTable.Measure(workload, spec.PageSize, settings.Strategy.Codecs.Select(c => c.ToString()), speeds: speeds, image: spec.Image);
                     MigrationRun sim = SimulatedMigration.Run(spec, settings, fresh);
                     paired[(sim.Corpus, sim.Strategy, sim.BandwidthBps)] = sim;
+                    // Pricing ran the codecs in timing loops; their optimised code is compiled after it.
+                    MigrationGrid.WaitForJit();
                 }
 
                 return EmulatedMigration.RunInProcess(spec, settings, onRound);

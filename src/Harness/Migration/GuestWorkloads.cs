@@ -192,3 +192,70 @@ public sealed class SyntheticWorkload(byte[] image, int pageSize, double rate, l
         return hot;
     }
 }
+
+/// <summary>
+/// A guest that edits pages in place: every <c>stride</c>-th page in turn, <c>rate</c> writes per second,
+/// each write toggling the page between its image contents and the same with 32 bytes a quarter in inverted.
+/// Every re-send is then a small edit of what the target holds, what a delta encoder exists for: the
+/// migration warm-up runs it so that delta cache hits, encodes, decodes and a stop-and-copy round of some
+/// hundred pages are compiled before the first measured run, not inside its downtime.
+/// </summary>
+public sealed class StripeEditWorkload : GuestWorkload
+{
+    private readonly byte[] image;
+    private readonly int pageSize;
+    private readonly double rate;
+    private readonly int stride;
+    private readonly byte[] edited;
+
+    public StripeEditWorkload(byte[] image, int pageSize, double rate, int stride)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
+        this.image = image;
+        this.pageSize = pageSize;
+        this.rate = rate;
+        this.stride = stride;
+        int pages = image.Length / pageSize;
+        edited = new byte[(pages + stride - 1) / stride * pageSize];
+        for (int h = 0; h * pageSize < edited.Length; h++)
+        {
+            Span<byte> page = edited.AsSpan(h * pageSize, pageSize);
+            image.AsSpan(h * stride * pageSize, pageSize).CopyTo(page);
+            foreach (ref byte b in page.Slice(pageSize / 4, Math.Min(32, pageSize - pageSize / 4)))
+            {
+                b = (byte)~b;
+            }
+        }
+    }
+
+    public override string Describe => $"stripe edits, {rate} pages/s over every {stride}th page";
+
+    public override int ContentCount => (image.Length + edited.Length) / pageSize;
+
+    public override ReadOnlyMemory<byte> Contents(int contentId)
+    {
+        int imagePages = image.Length / pageSize;
+        return contentId < imagePages
+            ? image.AsMemory(contentId * pageSize, pageSize)
+            : edited.AsMemory((contentId - imagePages) * pageSize, pageSize);
+    }
+
+    public override IEnumerable<GuestWrite> Schedule(long pages)
+    {
+        int imagePages = image.Length / pageSize;
+        int hot = edited.Length / pageSize;
+        if (rate <= 0 || hot == 0)
+        {
+            yield break;
+        }
+
+        var isEdited = new bool[hot];
+        for (long j = 0; ; j++)
+        {
+            int h = (int)(j % hot);
+            isEdited[h] = !isEdited[h];
+            long page = (long)h * stride;
+            yield return new GuestWrite((j + 1) * 1000 / rate, page, isEdited[h] ? imagePages + h : (int)page);
+        }
+    }
+}
