@@ -28,6 +28,8 @@ public class ValidationTests
             Assert.InRange(e.DowntimeMs, spread.Low, spread.High);
             Assert.InRange(spread.Median.Median, spread.Median.CiLow, spread.Median.CiHigh);
             Assert.True(spread.Median.CiHigh > spread.Median.CiLow || spread.Low == spread.High, $"{spread.Median} from {string.Join(", ", spread.Samples)}");
+            Assert.Equal(2, spread.Simulated.Length);
+            Assert.InRange(spread.Deviation.Median, spread.Deviation.CiLow, spread.Deviation.CiHigh);
         }
 
         foreach (var (s, e) in simulated.Zip(emulated))
@@ -35,5 +37,54 @@ public class ValidationTests
             // Sizes are exact in both; only the guest's few writes during the runs may differ.
             Assert.InRange((double)s.BytesSent / e.BytesSent, 0.99, 1.01);
         }
+    }
+
+    private static readonly double[] Emulated = [10.0, 10.1, 9.9, 10.0, 10.05, 9.95, 10.0, 10.02, 9.98];
+
+    [Fact]
+    public void Simulations_close_to_their_emulations_pair_by_pair_are_within_the_band()
+    {
+        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.02).ToArray());
+
+        Assert.InRange(spread.Deviation.Median, 0.0199, 0.0201);
+        Assert.Equal("within 10%", spread.Verdict(0.10));
+    }
+
+    [Fact]
+    public void Simulations_half_again_as_long_are_outside_the_band()
+    {
+        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.5).ToArray());
+
+        Assert.InRange(spread.Deviation.Median, 0.499, 0.501);
+        Assert.Equal("outside 10%", spread.Verdict(0.10));
+        Assert.Equal("within 60%", spread.Verdict(0.60));
+    }
+
+    [Fact]
+    public void Pairs_that_scatter_across_the_band_leave_it_undecided()
+    {
+        // Right on average, but pair by pair from -30% to +30%: nine runs cannot place it inside 10%.
+        double[] factors = [0.7, 1.3, 0.8, 1.2, 1.0, 0.75, 1.25, 0.9, 1.1];
+        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Zip(factors, (e, f) => e * f).ToArray());
+
+        Assert.Equal("undecided", spread.Verdict(0.10));
+    }
+
+    [Fact]
+    public void One_run_gives_no_interval_to_decide_by()
+    {
+        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([5.0], [5.5]);
+
+        Assert.InRange(spread.Deviation.Median, 0.0999, 0.1001);
+        Assert.Equal("one run: no interval", spread.Verdict(0.10));
+    }
+
+    [Fact]
+    public void Pairs_with_no_emulated_downtime_are_left_out_of_the_deviation()
+    {
+        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([0.0, 4.0, 4.0], [1.0, 4.0, 4.0]);
+
+        Assert.Equal(2, spread.Deviation.Samples.Count);
+        Assert.Equal(0.0, spread.Deviation.Median, 6);
     }
 }

@@ -85,9 +85,12 @@ public static class SimulateCommand
             sims.Add(emu.Select(e => paired[(e.Corpus, e.Strategy, e.BandwidthBps)]).ToArray());
         }
 
-        // How far the emulator's own downtimes spread: a deviation inside it is the emulator's jitter.
+        // How far the emulator's own downtimes spread, and each simulation against the emulation it was priced for.
         var spread = emulated[0].Select((_, i) =>
-            new DowntimeSpread(emulated.Select(runs => runs[i]).Where(x => x.Error is null).Select(x => x.DowntimeMs).ToArray())).ToArray();
+        {
+            int[] ok = Enumerable.Range(0, repeats).Where(k => emulated[k][i].Error is null).ToArray();
+            return new DowntimeSpread(ok.Select(k => emulated[k][i].DowntimeMs).ToArray(), ok.Select(k => sims[k][i].DowntimeMs).ToArray());
+        }).ToArray();
         return (Medians(sims), Medians(emulated), spread);
     }
 
@@ -113,17 +116,43 @@ public static class SimulateCommand
         }).ToArray();
 
     /// <summary>
-    /// The emulated downtimes of one grid point: their range, and the 99% confidence interval of their median
-    /// (Harrell-Davis, Maritz-Jarrett; Perfolizer). A simulated median inside the interval is as close as
-    /// this many emulated runs can tell; a 10% band narrower than the interval cannot be checked with them.
+    /// The downtimes of one grid point: the emulated ones (their range, and the 99% confidence interval of
+    /// their median: Harrell-Davis, Maritz-Jarrett; Perfolizer) and the simulated one priced just before each.
     /// </summary>
-    public sealed record DowntimeSpread(double[] Samples)
+    /// <remarks>
+    /// Each pair shares the minute it ran in, and this machine's speed wanders from one minute to the next,
+    /// so the deviation is taken pair by pair (simulated / emulated - 1) and summarised like a codec's speed
+    /// ratio over passes: its median with a 99% interval. The interval, not the median alone, says whether
+    /// the simulator is within a band: inside it, outside it, or not yet told apart by this many runs.
+    /// </remarks>
+    public sealed record DowntimeSpread(double[] Samples, double[] Simulated)
     {
         public double Low => Samples.Length == 0 ? double.NaN : Samples.Min();
 
         public double High => Samples.Length == 0 ? double.NaN : Samples.Max();
 
         public SpeedSummary Median { get; } = Statistics.Summarize(Samples);
+
+        /// <summary>Pair by pair, simulated / emulated - 1 (pairs whose emulated downtime is 0 left out).</summary>
+        public SpeedSummary Deviation { get; } = Statistics.Summarize(
+            Samples.Zip(Simulated).Where(p => p.First > 0).Select(p => p.Second / p.First - 1).ToArray());
+
+        /// <summary>Whether the paired deviation's interval lies within ±<paramref name="band"/>, outside it, or across its edge.</summary>
+        public string Verdict(double band)
+        {
+            SpeedSummary d = Deviation;
+            if (double.IsNaN(d.Median) || d.Samples.Count < 2)
+            {
+                return "one run: no interval";
+            }
+
+            if (d.CiLow >= -band && d.CiHigh <= band)
+            {
+                return $"within {band:0%}";
+            }
+
+            return d.CiLow > band || d.CiHigh < -band ? $"outside {band:0%}" : "undecided";
+        }
     }
 
     /// <summary>Simulated against emulated, point by point: the deviation of each metric, and how the emulated downtimes spread.</summary>
@@ -135,7 +164,8 @@ public static class SimulateCommand
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())
             .AddColumn(new TableColumn("MiB sim / emu").RightAligned())
             .AddColumn(new TableColumn("emulated downtimes ms").RightAligned())
-            .AddColumn(new TableColumn($"emulated median {Statistics.ConfidenceLevel:0%} CI, ms").RightAligned());
+            .AddColumn(new TableColumn($"emulated median {Statistics.ConfidenceLevel:0%} CI, ms").RightAligned())
+            .AddColumn(new TableColumn($"downtime sim/emu - 1 by pair: median, {Statistics.ConfidenceLevel:0%} CI").RightAligned());
         for (int i = 0; i < simulated.Count; i++)
         {
             MigrationRun s = simulated[i];
@@ -153,16 +183,33 @@ public static class SimulateCommand
                 Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"),
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{spread.Low:0.0}-{spread.High:0.0}"),
                 // Few runs that spread widely give a normal-approximation interval reaching below zero; a downtime cannot.
-                spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0, median.CiLow):0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"));
+                spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0, median.CiLow):0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"),
+                PairedDeviation(spread));
         }
 
         return table;
     }
 
+    /// <summary>The 10% band the issue sets for downtime, total time and data.</summary>
+    public const double Band = 0.10;
+
+    private static string PairedDeviation(DowntimeSpread spread)
+    {
+        SpeedSummary d = spread.Deviation;
+        if (double.IsNaN(d.Median))
+        {
+            return "-";
+        }
+
+        string verdict = spread.Verdict(Band);
+        string colour = verdict.StartsWith("within", StringComparison.Ordinal) ? "green" : verdict.StartsWith("outside", StringComparison.Ordinal) ? "red" : "yellow";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} [{d.CiLow:+0%;-0%;0%}, {d.CiHigh:+0%;-0%;0%}] [{colour}]{verdict}[/]");
+    }
+
     private static string Pair(double sim, double emu, string format)
     {
         double deviation = emu > 0 ? sim / emu - 1 : 0;
-        string colour = Math.Abs(deviation) <= 0.10 ? "green" : "yellow";
+        string colour = Math.Abs(deviation) <= Band ? "green" : "yellow";
         return $"{sim.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {emu.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} [{colour}]({deviation:+0.0%;-0.0%;0.0%})[/]";
     }
 
