@@ -71,6 +71,30 @@ public class ValidationTests
     }
 
     [Fact]
+    public void The_validation_table_renders_each_points_paired_verdict()
+    {
+        MigrationRun Run(string mode, double downtime) => new()
+        {
+            Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
+            DowntimeMs = downtime, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true,
+        };
+        var spreads = new[]
+        {
+            new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.02).ToArray()),
+            new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([5.0], [5.5]),
+        };
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
+        console.Profile.Width = 400;
+
+        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", 10.2), Run("simulated", 5.5)], [Run("emulated", 10), Run("emulated", 5)], spreads));
+
+        string text = output.ToString();
+        Assert.Contains("+2.0% (+2% to +2%), within 10%", text);
+        Assert.Contains("+10.0% (+10% to +10%), one run: no interval", text);
+    }
+
+    [Fact]
     public void One_run_gives_no_interval_to_decide_by()
     {
         var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([5.0], [5.5]);

@@ -203,7 +203,7 @@ public static class SimulateCommand
 
         string verdict = spread.Verdict(Band);
         string colour = verdict.StartsWith("within", StringComparison.Ordinal) ? "green" : verdict.StartsWith("outside", StringComparison.Ordinal) ? "red" : "yellow";
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} [{d.CiLow:+0%;-0%;0%}, {d.CiHigh:+0%;-0%;0%}] [{colour}]{verdict}[/]");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} ({d.CiLow:+0%;-0%;0%} to {d.CiHigh:+0%;-0%;0%}), [{colour}]{verdict}[/]");
     }
 
     private static string Pair(double sim, double emu, string format)
