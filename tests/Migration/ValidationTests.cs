@@ -13,14 +13,15 @@ public class ValidationTests
         string stem = Path.Combine(Corpora.ShippedFolder, "python-sqlite");
         var request = new Mecom.Harness.Cli.MigrateCommand.GridRequest(stem, Strategy.ParseList("zero,lz4"), [1e9, 10e9],
             new MigrationSettings { Strategy = Strategy.Parse("raw") }, Json: null, Markdown: null, Plot: null);
-        var (simulated, emulated, downtimes) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2);
+        var (simulated, emulated, points) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2);
+        var downtimes = points.Select(p => p.Downtime).ToArray();
 
         Assert.Equal(4, simulated.Count);
         Assert.Equal(emulated.Select(e => (e.Corpus, e.Strategy, e.BandwidthBps)), simulated.Select(s => (s.Corpus, s.Strategy, s.BandwidthBps)));
         Assert.All(simulated, s => Assert.Equal("simulated", s.Mode));
         Assert.All(emulated, e => Assert.Equal("emulated", e.Mode));
         Assert.All(emulated, e => Assert.True(e.Exact, $"{e.Strategy} @ {e.Bandwidth}"));
-        Assert.Equal(4, downtimes.Count);
+        Assert.Equal(4, downtimes.Length);
         foreach (var (spread, e) in downtimes.Zip(emulated))
         {
             // The median of two runs lies between them, and the interval of the median is around it.
@@ -32,10 +33,14 @@ public class ValidationTests
             Assert.InRange(spread.Deviation.Median, spread.Deviation.CiLow, spread.Deviation.CiHigh);
         }
 
-        foreach (var (s, e) in simulated.Zip(emulated))
+        foreach (var ((s, e), point) in simulated.Zip(emulated).Zip(points))
         {
             // Sizes are exact in both; only the guest's few writes during the runs may differ.
             Assert.InRange((double)s.BytesSent / e.BytesSent, 0.99, 1.01);
+            Assert.Equal(2, point.Data.Samples.Count);
+            Assert.InRange(point.Data.Median, -0.01, 0.01);
+            Assert.Equal(2, point.TotalTime.Samples.Count);
+            Assert.InRange(point.TotalTime.Median, point.TotalTime.CiLow, point.TotalTime.CiHigh);
         }
     }
 
@@ -78,20 +83,23 @@ public class ValidationTests
             Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
             DowntimeMs = downtime, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true,
         };
-        var spreads = new[]
+        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0, 300], [300.0, 300]);
+        var points = new[]
         {
-            new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.02).ToArray()),
-            new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([5.0], [5.5]),
+            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
+            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([5.0], [5.5]), Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [330.0]), exact),
         };
         var output = new StringWriter();
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
         console.Profile.Width = 400;
 
-        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", 10.2), Run("simulated", 5.5)], [Run("emulated", 10), Run("emulated", 5)], spreads));
+        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", 10.2), Run("simulated", 5.5)], [Run("emulated", 10), Run("emulated", 5)], points));
 
         string text = output.ToString();
         Assert.Contains("+2.0% (+2% to +2%), within 10%", text);
         Assert.Contains("+10.0% (+10% to +10%), one run: no interval", text);
+        // The total time column shows the paired deviation (+10% in the second point's one pair), not the medians' ratio (0%).
+        Assert.Contains("0.300 / 0.300 (+10.0%)", text);
     }
 
     [Fact]

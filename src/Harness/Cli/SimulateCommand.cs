@@ -41,8 +41,8 @@ public static class SimulateCommand
                     throw new ArgumentException($"--repeat must be in 1..100, got {n}");
                 }
 
-                var (sims, emulated, spread) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
-                AnsiConsole.Write(ValidationTable(sims, emulated, spread));
+                var (sims, emulated, points) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
+                AnsiConsole.Write(ValidationTable(sims, emulated, points));
             }
 
             return 0;
@@ -59,7 +59,7 @@ public static class SimulateCommand
     /// with emulations minutes later measures the drift as much as the simulator; paired runs compare like
     /// with like, as codec speeds are compared pass by pass.
     /// </remarks>
-    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<DowntimeSpread> EmulatedDowntimes) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<PairedPoint> Points) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
     {
         var sims = new List<IReadOnlyList<MigrationRun>>();
         var emulated = new List<IReadOnlyList<MigrationRun>>();
@@ -86,12 +86,16 @@ public static class SimulateCommand
         }
 
         // How far the emulator's own downtimes spread, and each simulation against the emulation it was priced for.
-        var spread = emulated[0].Select((_, i) =>
+        var points = emulated[0].Select((_, i) =>
         {
             int[] ok = Enumerable.Range(0, repeats).Where(k => emulated[k][i].Error is null).ToArray();
-            return new DowntimeSpread(ok.Select(k => emulated[k][i].DowntimeMs).ToArray(), ok.Select(k => sims[k][i].DowntimeMs).ToArray());
+            double[] Of(List<IReadOnlyList<MigrationRun>> runs, Func<MigrationRun, double> metric) => ok.Select(k => metric(runs[k][i])).ToArray();
+            return new PairedPoint(
+                new DowntimeSpread(Of(emulated, r => r.DowntimeMs), Of(sims, r => r.DowntimeMs)),
+                PairedPoint.Deviations(Of(emulated, r => r.TotalTimeMs), Of(sims, r => r.TotalTimeMs)),
+                PairedPoint.Deviations(Of(emulated, r => r.BytesSent), Of(sims, r => r.BytesSent)));
         }).ToArray();
-        return (Medians(sims), Medians(emulated), spread);
+        return (Medians(sims), Medians(emulated), points);
     }
 
     internal static bool ParseHosts(string text) => text.Trim().ToLowerInvariant() switch
@@ -134,8 +138,7 @@ public static class SimulateCommand
         public SpeedSummary Median { get; } = Statistics.Summarize(Samples);
 
         /// <summary>Pair by pair, simulated / emulated - 1 (pairs whose emulated downtime is 0 left out).</summary>
-        public SpeedSummary Deviation { get; } = Statistics.Summarize(
-            Samples.Zip(Simulated).Where(p => p.First > 0).Select(p => p.Second / p.First - 1).ToArray());
+        public SpeedSummary Deviation { get; } = PairedPoint.Deviations(Samples, Simulated);
 
         /// <summary>Whether the paired deviation's interval lies within ±<paramref name="band"/>, outside it, or across its edge.</summary>
         public string Verdict(double band)
@@ -155,10 +158,18 @@ public static class SimulateCommand
         }
     }
 
-    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and how the emulated downtimes spread.</summary>
-    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<DowntimeSpread> emulatedDowntimes)
+    /// <summary>One grid point's pairs: the downtimes, and the paired deviations of total time and data.</summary>
+    public sealed record PairedPoint(DowntimeSpread Downtime, SpeedSummary TotalTime, SpeedSummary Data)
     {
-        var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats, each simulation priced just before its emulation; deviation = simulated / emulated - 1)")
+        /// <summary>Pair by pair, simulated / emulated - 1, summarised (pairs whose emulated value is 0 left out).</summary>
+        public static SpeedSummary Deviations(IReadOnlyList<double> emulated, IReadOnlyList<double> simulated) => Statistics.Summarize(
+            emulated.Zip(simulated).Where(p => p.First > 0).Select(p => p.Second / p.First - 1).ToArray());
+    }
+
+    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and how the emulated downtimes spread.</summary>
+    public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points)
+    {
+        var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats; each simulation priced just before its emulation; in parentheses the median over those pairs of simulated / emulated - 1)")
             .AddColumn("corpus").AddColumn("bandwidth").AddColumn("strategy")
             .AddColumn(new TableColumn("downtime ms sim / emu").RightAligned())
             .AddColumn(new TableColumn("total s sim / emu").RightAligned())
@@ -175,12 +186,13 @@ public static class SimulateCommand
                 continue;
             }
 
-            DowntimeSpread spread = emulatedDowntimes[i];
+            DowntimeSpread spread = points[i].Downtime;
             SpeedSummary median = spread.Median;
             string inside = s.DowntimeMs >= median.CiLow && s.DowntimeMs <= median.CiHigh ? "sim inside" : "sim outside";
             double halfWidth = (median.CiHigh - median.CiLow) / 2 / median.Median;
             table.AddRow(s.Corpus, s.Bandwidth, s.Strategy,
-                Pair(s.DowntimeMs, e.DowntimeMs, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, "0.000"), Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, "0.00"),
+                Pair(s.DowntimeMs, e.DowntimeMs, spread.Deviation, "0.0"), Pair(s.TotalTimeMs / 1000, e.TotalTimeMs / 1000, points[i].TotalTime, "0.000"),
+                Pair(s.BytesSent / 1048576.0, e.BytesSent / 1048576.0, points[i].Data, "0.00"),
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{spread.Low:0.0}-{spread.High:0.0}"),
                 // Few runs that spread widely give a normal-approximation interval reaching below zero; a downtime cannot.
                 spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0, median.CiLow):0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"),
@@ -206,9 +218,9 @@ public static class SimulateCommand
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} ({d.CiLow:+0%;-0%;0%} to {d.CiHigh:+0%;-0%;0%}), [{colour}]{verdict}[/]");
     }
 
-    private static string Pair(double sim, double emu, string format)
+    private static string Pair(double sim, double emu, SpeedSummary paired, string format)
     {
-        double deviation = emu > 0 ? sim / emu - 1 : 0;
+        double deviation = double.IsNaN(paired.Median) ? 0 : paired.Median;
         string colour = Math.Abs(deviation) <= Band ? "green" : "yellow";
         return $"{sim.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {emu.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} [{colour}]({deviation:+0.0%;-0.0%;0.0%})[/]";
     }
