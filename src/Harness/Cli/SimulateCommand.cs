@@ -52,7 +52,8 @@ public static class SimulateCommand
 
     /// <summary>
     /// Emulates the grid <paramref name="repeats"/> times, each run paired with a simulation of the same guest
-    /// and settings priced from a measurement taken just before it; returns the medians of both, point by point.
+    /// and settings priced from a measurement taken just before it; returns the medians of both, point by point,
+    /// and each point's pairs (the downtimes of both, and the paired deviations of every metric).
     /// </summary>
     /// <remarks>
     /// This machine's speed drifts from one minute to the next, so a price list measured once and compared
@@ -166,7 +167,7 @@ public static class SimulateCommand
             emulated.Zip(simulated).Where(p => p.First > 0).Select(p => p.Second / p.First - 1).ToArray());
     }
 
-    /// <summary>Simulated against emulated, point by point: the deviation of each metric, and how the emulated downtimes spread.</summary>
+    /// <summary>Simulated against emulated, point by point: the medians and paired deviation of each metric, how the emulated downtimes spread, and the downtime's verdict.</summary>
     public static Table ValidationTable(IReadOnlyList<MigrationRun> simulated, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points)
     {
         var table = new Table().RoundedBorder().Title("simulated vs emulated (medians over repeats; each simulation priced just before its emulation; in parentheses the median over those pairs of simulated / emulated - 1)")
