@@ -104,6 +104,8 @@ public class CliTests
     [InlineData("migrate", "--settings", "/nonexistent/tuned.json", "mecom tune --out")]
     [InlineData("migrate", "--corpus", "/nonexistent/entry", "/nonexistent/entry")]
     [InlineData("simulate", "--hosts", "many", "--hosts must be shared or separate")]
+    [InlineData("simulate", "--pairs", "pairs.json", "--pairs writes the runs of --validate")]
+    [InlineData("simulate", "--validate", "--pairs", "/proc/mecom/pairs.json", "cannot write /proc/mecom/pairs.json")]
     [InlineData("tune", "--wkdm", "9", "--wkdm: '9'")]
     [InlineData("tune", "--raw-above", "1.5", "--raw-above: '1.5'")]
     [InlineData("migrate", "source", "--to", "nowhere", "--to 'nowhere' is not HOST:PORT")]

@@ -13,7 +13,8 @@ public class ValidationTests
         string stem = Path.Combine(Corpora.ShippedFolder, "python-sqlite");
         var request = new Mecom.Harness.Cli.MigrateCommand.GridRequest(stem, Strategy.ParseList("zero,lz4"), [1e9, 10e9],
             new MigrationSettings { Strategy = Strategy.Parse("raw") }, Json: null, Markdown: null, Plot: null);
-        var (simulated, emulated, points) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2);
+        string pairsPath = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");
+        var (simulated, emulated, points) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2, pairsPath);
         var downtimes = points.Select(p => p.Downtime).ToArray();
 
         Assert.Equal(4, simulated.Count);
@@ -31,6 +32,16 @@ public class ValidationTests
             Assert.True(spread.Median.CiHigh > spread.Median.CiLow || spread.Low == spread.High, $"{spread.Median} from {string.Join(", ", spread.Samples)}");
             Assert.Equal(2, spread.Simulated.Length);
             Assert.InRange(spread.Deviation.Median, spread.Deviation.CiLow, spread.Deviation.CiHigh);
+        }
+
+        // Every run of both repeats, pair by pair, each marked with its repeat.
+        MigrationRun[] written = Mecom.Harness.Reporting.MigrationTables.ReadJson(pairsPath).Runs.ToArray();
+        File.Delete(pairsPath);
+        Assert.Equal(16, written.Length);
+        Assert.Equal([0, 1], written.Select(r => r.Repeat).Distinct().Order().Select(r => r!.Value));
+        foreach (var group in written.GroupBy(r => (r.Corpus, r.Strategy, r.BandwidthBps, r.Repeat)))
+        {
+            Assert.Equal(["emulated", "simulated"], group.Select(r => r.Mode).Order());
         }
 
         foreach (var ((s, e), point) in simulated.Zip(emulated).Zip(points))

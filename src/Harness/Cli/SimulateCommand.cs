@@ -19,12 +19,20 @@ public static class SimulateCommand
         var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
         var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
         var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each paired with a simulation priced just before it; the table compares medians with medians", DefaultValueFactory = _ => 3 };
-        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat };
+        var pairs = new Option<string?>("--pairs") { Description = "--validate: write every simulated and emulated run as JSON, each marked with its repeat; rewritten after each repeat, so an interrupted validation keeps what it measured" };
+        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat, pairs };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
             MigrateCommand.GridRequest request = grid.Request(r);
             request = request with { Settings = request.Settings with { SharedHosts = ParseHosts(r.GetValue(hosts)!) } };
+            string? pairsPath = r.GetValue(pairs);
+            if (pairsPath is not null && !r.GetValue(validate))
+            {
+                throw new ArgumentException("--pairs writes the runs of --validate; give --validate too");
+            }
+
+            OutputPaths.CheckWritable(pairsPath);
             ComparisonResult? speeds = r.GetValue(costs) is { } file ? ResultFiles.ReadJson(file) : null;
             IReadOnlyList<MigrationRun> Simulate(MigrateCommand.GridRequest req)
             {
@@ -41,7 +49,7 @@ public static class SimulateCommand
                     throw new ArgumentException($"--repeat must be in 1..100, got {n}");
                 }
 
-                var (sims, emulated, points) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n);
+                var (sims, emulated, points) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n, pairsPath);
                 AnsiConsole.Write(ValidationTable(sims, emulated, points));
             }
 
@@ -60,7 +68,7 @@ public static class SimulateCommand
     /// with emulations minutes later measures the drift as much as the simulator; paired runs compare like
     /// with like, as codec speeds are compared pass by pass.
     /// </remarks>
-    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<PairedPoint> Points) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats)
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<PairedPoint> Points) Validate(MigrateCommand.GridRequest request, ComparisonResult? speeds, int repeats, string? pairsPath = null)
     {
         var sims = new List<IReadOnlyList<MigrationRun>>();
         var emulated = new List<IReadOnlyList<MigrationRun>>();
@@ -84,6 +92,13 @@ public static class SimulateCommand
             });
             emulated.Add(emu);
             sims.Add(emu.Select(e => paired[(e.Corpus, e.Strategy, e.BandwidthBps)]).ToArray());
+            if (pairsPath is not null)
+            {
+                var runs = sims.Zip(emulated).SelectMany((pair, k) => pair.First.Zip(pair.Second)
+                    .SelectMany(p => new[] { p.First with { Repeat = k }, p.Second with { Repeat = k } })).ToArray();
+                MigrationTables.WriteJson(new MigrationReport { Machine = MachineInfo.Current(), Commit = Gate.Baseline.CurrentCommit(), Date = DateTimeOffset.UtcNow, Runs = runs }, pairsPath);
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(pairsPath)} ({i + 1} of {repeats} repeats)");
+            }
         }
 
         // How far the emulator's own downtimes spread, and each simulation against the emulation it was priced for.

@@ -67,6 +67,13 @@ public sealed record MigrationRun
     /// <summary>Why the run failed, when it did.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }
+
+    /// <summary>
+    /// <c>simulate --validate --pairs</c>: the repeat the run belongs to, counted from 0; a simulated and an
+    /// emulated run of the same corpus, strategy, bandwidth and repeat are a pair.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Repeat { get; init; }
 }
 
 /// <summary>What an engine adds to the pre-copy outcome to make a run.</summary>
