@@ -106,6 +106,7 @@ public class CliTests
     [InlineData("simulate", "--hosts", "many", "--hosts must be shared or separate")]
     [InlineData("simulate", "--pairs", "pairs.json", "--pairs writes the runs of --validate")]
     [InlineData("simulate", "--validate", "--pairs", "/proc/mecom/pairs.json", "cannot write /proc/mecom/pairs.json")]
+    [InlineData("simulate", "--from-pairs", "/nonexistent/pairs.json", "/nonexistent/pairs.json")]
     [InlineData("tune", "--wkdm", "9", "--wkdm: '9'")]
     [InlineData("tune", "--raw-above", "1.5", "--raw-above: '1.5'")]
     [InlineData("migrate", "source", "--to", "nowhere", "--to 'nowhere' is not HOST:PORT")]

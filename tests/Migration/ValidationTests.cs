@@ -36,7 +36,11 @@ public class ValidationTests
 
         // Every run of both repeats, pair by pair, each marked with its repeat.
         MigrationRun[] written = Mecom.Harness.Reporting.MigrationTables.ReadJson(pairsPath).Runs.ToArray();
+        // Read back, the file gives the same pairs, so the same verdicts.
+        var (savedSims, savedEmulated) = Mecom.Harness.Cli.SimulateCommand.ReadPairs(pairsPath);
+        var (_, _, again) = Mecom.Harness.Cli.SimulateCommand.Summarise(savedSims, savedEmulated);
         File.Delete(pairsPath);
+        Assert.Equal(points.Select(p => (p.Downtime.Deviation.Median, p.TotalTime.Median, p.Data.Median)), again.Select(p => (p.Downtime.Deviation.Median, p.TotalTime.Median, p.Data.Median)));
         Assert.Equal(16, written.Length);
         Assert.Equal([0, 1], written.Select(r => r.Repeat).Distinct().Order().Select(r => r!.Value));
         foreach (var group in written.GroupBy(r => (r.Corpus, r.Strategy, r.BandwidthBps, r.Repeat)))
@@ -111,6 +115,39 @@ public class ValidationTests
         Assert.Contains("+10.0% (+10% to +10%), one run: no interval", text);
         // The total time column shows the paired deviation (+10% in the second point's one pair), not the medians' ratio (0%).
         Assert.Contains("0.300 / 0.300 (+10.0%)", text);
+    }
+
+    [Fact]
+    public void A_pairs_file_missing_a_run_or_its_repeats_is_refused_naming_what_is_missing()
+    {
+        MigrationRun Run(string mode, int? repeat) => new()
+        {
+            Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
+            DowntimeMs = 2, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true, Repeat = repeat,
+        };
+        string path = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");
+        void Write(params MigrationRun[] runs) => Mecom.Harness.Reporting.MigrationTables.WriteJson(
+            new MigrationReport { Machine = Mecom.Harness.Measure.MachineInfo.Current(), Commit = "test", Date = DateTimeOffset.UnixEpoch, Runs = runs }, path);
+        try
+        {
+            Write(Run("simulated", 0), Run("emulated", 0), Run("simulated", 1));
+            var e = Assert.Throws<ArgumentException>(() => Mecom.Harness.Cli.SimulateCommand.ReadPairs(path));
+            Assert.Contains("repeat 1 has no emulated run of vm lz4 @ 1gbit", e.Message);
+
+            Write(Run("simulated", null), Run("emulated", null));
+            e = Assert.Throws<ArgumentException>(() => Mecom.Harness.Cli.SimulateCommand.ReadPairs(path));
+            Assert.Contains("has no repeat", e.Message);
+
+            Write(Run("simulated", 0), Run("emulated", 0), Run("emulated", 1), Run("simulated", 1));
+            var (sims, emulated) = Mecom.Harness.Cli.SimulateCommand.ReadPairs(path);
+            Assert.Equal(2, sims.Count);
+            Assert.All(sims, repeat => Assert.Equal("simulated", Assert.Single(repeat).Mode));
+            Assert.All(emulated, repeat => Assert.Equal("emulated", Assert.Single(repeat).Mode));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

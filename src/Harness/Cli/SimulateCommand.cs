@@ -18,12 +18,22 @@ public static class SimulateCommand
         var costs = new Option<string?>("--costs") { Description = "take codec speeds per page class from a saved 'mecom codecs --json' file instead of timing them here" };
         var hosts = new Option<string>("--hosts") { Description = "shared: source and target share this machine's cores, as the in-process emulator; separate: each has --workers cores", DefaultValueFactory = _ => "shared" };
         var validate = new Option<bool>("--validate") { Description = "also run each migration in the emulator and show simulated against emulated" };
-        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each paired with a simulation priced just before it; the table compares medians with medians", DefaultValueFactory = _ => 3 };
+        var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each paired with a simulation priced just before it; the table compares them pair by pair", DefaultValueFactory = _ => 3 };
         var pairs = new Option<string?>("--pairs") { Description = "--validate: write every simulated and emulated run as JSON, each marked with its repeat; rewritten after each repeat, so an interrupted validation keeps what it measured" };
-        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat, pairs };
+        var fromPairs = new Option<string?>("--from-pairs") { Description = "print the validation table of a saved --pairs file (a validation cut short included) instead of running anything" };
+        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat, pairs, fromPairs };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
+            if (r.GetValue(fromPairs) is { } saved)
+            {
+                var (savedSims, savedEmulated) = ReadPairs(saved);
+                var (s, e, p) = Summarise(savedSims, savedEmulated);
+                AnsiConsole.MarkupLine($"{Markup.Escape(saved)}: {savedSims.Count} repeats of {s.Count} points");
+                AnsiConsole.Write(ValidationTable(s, e, p));
+                return 0;
+            }
+
             MigrateCommand.GridRequest request = grid.Request(r);
             request = request with { Settings = request.Settings with { SharedHosts = ParseHosts(r.GetValue(hosts)!) } };
             string? pairsPath = r.GetValue(pairs);
@@ -101,17 +111,49 @@ public static class SimulateCommand
             }
         }
 
+        return Summarise(sims, emulated);
+    }
+
+    /// <summary>
+    /// Per point, the medians of the simulated and of the emulated runs, and the pairs: <c>sims[k][i]</c> was
+    /// priced just before <c>emulated[k][i]</c>, repeat <c>k</c> of point <c>i</c>.
+    /// </summary>
+    internal static (IReadOnlyList<MigrationRun> Simulated, IReadOnlyList<MigrationRun> Emulated, IReadOnlyList<PairedPoint> Points) Summarise(
+        IReadOnlyList<IReadOnlyList<MigrationRun>> sims, IReadOnlyList<IReadOnlyList<MigrationRun>> emulated)
+    {
         // How far the emulator's own downtimes spread, and each simulation against the emulation it was priced for.
         var points = emulated[0].Select((_, i) =>
         {
-            int[] ok = Enumerable.Range(0, repeats).Where(k => emulated[k][i].Error is null).ToArray();
-            double[] Of(List<IReadOnlyList<MigrationRun>> runs, Func<MigrationRun, double> metric) => ok.Select(k => metric(runs[k][i])).ToArray();
+            int[] ok = Enumerable.Range(0, emulated.Count).Where(k => emulated[k][i].Error is null).ToArray();
+            double[] Of(IReadOnlyList<IReadOnlyList<MigrationRun>> runs, Func<MigrationRun, double> metric) => ok.Select(k => metric(runs[k][i])).ToArray();
             return new PairedPoint(
                 new DowntimeSpread(Of(emulated, r => r.DowntimeMs), Of(sims, r => r.DowntimeMs)),
                 PairedPoint.Deviations(Of(emulated, r => r.TotalTimeMs), Of(sims, r => r.TotalTimeMs)),
                 PairedPoint.Deviations(Of(emulated, r => r.BytesSent), Of(sims, r => r.BytesSent)));
         }).ToArray();
         return (Medians(sims), Medians(emulated), points);
+    }
+
+    /// <summary>A <c>--pairs</c> file's runs, repeat by repeat, in its points' order: every repeat must hold both runs of every point.</summary>
+    internal static (IReadOnlyList<IReadOnlyList<MigrationRun>> Simulated, IReadOnlyList<IReadOnlyList<MigrationRun>> Emulated) ReadPairs(string path)
+    {
+        IReadOnlyList<MigrationRun> runs = MigrationTables.ReadJson(path).Runs ?? [];
+        if (runs.FirstOrDefault(x => x.Repeat is null) is { } bare)
+        {
+            throw new ArgumentException($"{path}: {bare.Strategy} @ {bare.Bandwidth} has no repeat; not a 'simulate --validate --pairs' file");
+        }
+
+        var points = runs.Select(x => (x.Corpus, x.Strategy, x.BandwidthBps)).Distinct().ToArray();
+        int[] repeats = runs.Select(x => x.Repeat!.Value).Distinct().Order().ToArray();
+        if (repeats.Length == 0)
+        {
+            throw new ArgumentException($"{path}: no runs");
+        }
+
+        IReadOnlyList<MigrationRun> Of(int k, string mode) => points.Select(p =>
+            runs.FirstOrDefault(x => x.Repeat == k && x.Mode == mode && (x.Corpus, x.Strategy, x.BandwidthBps) == p)
+            ?? throw new ArgumentException($"{path}: repeat {k} has no {mode} run of {p.Corpus} {p.Strategy} @ {Bandwidth.Format(p.BandwidthBps)}")).ToArray();
+        return (repeats.Select(k => Of(k, "simulated")).ToArray(), repeats.Select(k => Of(k, "emulated")).ToArray());
     }
 
     internal static bool ParseHosts(string text) => text.Trim().ToLowerInvariant() switch
