@@ -59,6 +59,13 @@ public class ValidationTests
         }
     }
 
+    /// <summary>A run of lz4 at 1 Gbit/s on a guest "vm", all that the table and the pairs file read.</summary>
+    private static MigrationRun Run(string mode, int? repeat = null, double downtime = 2) => new()
+    {
+        Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
+        DowntimeMs = downtime, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true, Repeat = repeat,
+    };
+
     private static readonly double[] Emulated = [10.0, 10.1, 9.9, 10.0, 10.05, 9.95, 10.0, 10.02, 9.98];
 
     [Fact]
@@ -93,11 +100,6 @@ public class ValidationTests
     [Fact]
     public void The_validation_table_renders_each_points_paired_verdict()
     {
-        MigrationRun Run(string mode, double downtime) => new()
-        {
-            Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
-            DowntimeMs = downtime, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true,
-        };
         var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0, 300], [300.0, 300]);
         var points = new[]
         {
@@ -108,7 +110,7 @@ public class ValidationTests
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
         console.Profile.Width = 400;
 
-        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", 10.2), Run("simulated", 5.5)], [Run("emulated", 10), Run("emulated", 5)], points));
+        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", downtime: 10.2), Run("simulated", downtime: 5.5)], [Run("emulated", downtime: 10), Run("emulated", downtime: 5)], points));
 
         string text = output.ToString();
         Assert.Contains("+2.0% (+2% to +2%), within 10%", text);
@@ -120,11 +122,6 @@ public class ValidationTests
     [Fact]
     public void A_pairs_file_missing_a_run_or_its_repeats_is_refused_naming_what_is_missing()
     {
-        MigrationRun Run(string mode, int? repeat) => new()
-        {
-            Corpus = "vm", Strategy = "lz4", BandwidthBps = 1e9, Mode = mode, StopRule = "qemu", StopReason = "", Workload = "",
-            DowntimeMs = 2, TotalTimeMs = 300, BytesSent = 1 << 20, Exact = true, Repeat = repeat,
-        };
         string path = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");
         void Write(params MigrationRun[] runs) => Mecom.Harness.Reporting.MigrationTables.WriteJson(
             new MigrationReport { Machine = Mecom.Harness.Measure.MachineInfo.Current(), Commit = "test", Date = DateTimeOffset.UnixEpoch, Runs = runs }, path);

@@ -329,7 +329,7 @@ public static class MigrateCommand
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(failed.Corpus)} {Markup.Escape(failed.Strategy)} @ {failed.Bandwidth}:[/] {Markup.Escape(failed.Error ?? "target memory differs from the source's")}");
         }
 
-        var report = new MigrationReport { Machine = MachineInfo.Current(), Commit = Gate.Baseline.CurrentCommit(), Date = DateTimeOffset.UtcNow, Runs = runs };
+        var report = MigrationReport.Here(runs);
         if (request.Json is { } json)
         {
             MigrationTables.WriteJson(report, json);

@@ -106,7 +106,7 @@ public static class SimulateCommand
             {
                 var runs = sims.Zip(emulated).SelectMany((pair, k) => pair.First.Zip(pair.Second)
                     .SelectMany(p => new[] { p.First with { Repeat = k }, p.Second with { Repeat = k } })).ToArray();
-                MigrationTables.WriteJson(new MigrationReport { Machine = MachineInfo.Current(), Commit = Gate.Baseline.CurrentCommit(), Date = DateTimeOffset.UtcNow, Runs = runs }, pairsPath);
+                MigrationTables.WriteJson(MigrationReport.Here(runs), pairsPath);
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(pairsPath)} ({i + 1} of {repeats} repeats)");
             }
         }
@@ -199,21 +199,39 @@ public static class SimulateCommand
         public SpeedSummary Deviation { get; } = PairedPoint.Deviations(Samples, Simulated);
 
         /// <summary>Whether the paired deviation's interval lies within ±<paramref name="band"/>, outside it, or across its edge.</summary>
-        public string Verdict(double band)
+        public Agreement Judge(double band)
         {
             SpeedSummary d = Deviation;
             if (double.IsNaN(d.Median) || d.Samples.Count < 2)
             {
-                return "one run: no interval";
+                return Agreement.NoInterval;
             }
 
             if (d.CiLow >= -band && d.CiHigh <= band)
             {
-                return $"within {band:0%}";
+                return Agreement.Within;
             }
 
-            return d.CiLow > band || d.CiHigh < -band ? $"outside {band:0%}" : "undecided";
+            return d.CiLow > band || d.CiHigh < -band ? Agreement.Outside : Agreement.Undecided;
         }
+
+        /// <summary><see cref="Judge"/> in words.</summary>
+        public string Verdict(double band) => Judge(band) switch
+        {
+            Agreement.Within => $"within {band:0%}",
+            Agreement.Outside => $"outside {band:0%}",
+            Agreement.Undecided => "undecided",
+            _ => "one run: no interval",
+        };
+    }
+
+    /// <summary>What a paired deviation's interval says of a band around zero.</summary>
+    public enum Agreement
+    {
+        NoInterval,
+        Within,
+        Outside,
+        Undecided,
     }
 
     /// <summary>One grid point's pairs: the downtimes, and the paired deviations of total time and data.</summary>
@@ -271,9 +289,8 @@ public static class SimulateCommand
             return "-";
         }
 
-        string verdict = spread.Verdict(Band);
-        string colour = verdict.StartsWith("within", StringComparison.Ordinal) ? "green" : verdict.StartsWith("outside", StringComparison.Ordinal) ? "red" : "yellow";
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} ({d.CiLow:+0%;-0%;0%} to {d.CiHigh:+0%;-0%;0%}), [{colour}]{verdict}[/]");
+        string colour = spread.Judge(Band) switch { Agreement.Within => "green", Agreement.Outside => "red", _ => "yellow" };
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Median:+0.0%;-0.0%;0.0%} ({d.CiLow:+0%;-0%;0%} to {d.CiHigh:+0%;-0%;0%}), [{colour}]{spread.Verdict(Band)}[/]");
     }
 
     private static string Pair(double sim, double emu, SpeedSummary paired, string format)

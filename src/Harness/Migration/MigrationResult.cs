@@ -125,6 +125,10 @@ public sealed record MigrationReport
 
     public required IReadOnlyList<MigrationRun> Runs { get; init; }
 
+    /// <summary>A report of <paramref name="runs"/> made here and now: this machine, this commit.</summary>
+    public static MigrationReport Here(IReadOnlyList<MigrationRun> runs) =>
+        new() { Machine = Measure.MachineInfo.Current(), Commit = Gate.Baseline.CurrentCommit(), Date = DateTimeOffset.UtcNow, Runs = runs };
+
     /// <summary>Fills <see cref="MigrationRun.VsRaw"/> from the raw run of the same corpus, bandwidth and mode.</summary>
     public static IReadOnlyList<MigrationRun> WithReductions(IReadOnlyList<MigrationRun> runs) => runs.Select(r =>
     {
