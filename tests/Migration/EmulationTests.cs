@@ -106,6 +106,34 @@ public class EmulationTests
         }
     }
 
+    [Fact]
+    public void A_paused_guest_writes_nothing_more_and_its_memory_holds_its_last_writes_whole()
+    {
+        // 100,000 writes a second, so the pause lands among writes; every write toggles a page whole.
+        byte[] image = Corpora.SmallGuest[..(16 * 4096)];
+        using var workload = new StripeEditWorkload(image, 4096, 100_000, 1);
+        var memory = new GuestMemory(image.ToArray(), 4096);
+        workload.Start(memory);
+        while (memory.Writes < 1000)
+        {
+            Thread.Sleep(1);
+        }
+
+        workload.Pause();
+        long writes = memory.Writes;
+        byte[] snapshot = memory.Memory.ToArray();
+        Thread.Sleep(50);
+
+        Assert.Equal(writes, memory.Writes);
+        Assert.Equal(snapshot, memory.Memory);
+        for (int p = 0; p < 16; p++)
+        {
+            ReadOnlySpan<byte> page = snapshot.AsSpan(p * 4096, 4096);
+            Assert.True(page.SequenceEqual(workload.Contents(p).Span) || page.SequenceEqual(workload.Contents(16 + p).Span),
+                $"page {p} is neither its image nor its edit: a write was cut by the pause");
+        }
+    }
+
     private static void AssertStopsWhereTheRuleSays(IStopRule rule, MigrationRun run, long guestPages)
     {
         var live = run.PerRound.Where(r => !r.StopAndCopy)

@@ -112,10 +112,10 @@ public class SimulationTests
     }
 
     [Fact]
-    public void Pausing_the_guest_waits_for_a_core_as_the_emulated_guest_thread_does()
+    public void Pausing_the_guest_takes_the_pause_alone_even_on_busy_cores()
     {
         // One source core, kept busy past the round's end by the socket's copies of raw frames on a link too
-        // fast to hold them back: the pause starts only when the core is free. On idle cores it takes the pause alone.
+        // fast to hold them back: the pause is the migration thread's own step and does not wait for it.
         var (guest, workload, costs) = IdleGuest("raw");
         using GuestWorkload _ = workload;
         var settings = new MigrationSettings
@@ -132,8 +132,8 @@ public class SimulationTests
         busy.SendRound(0, Enumerable.Range(0, 128).Select(p => (long)p).ToArray(), stopAndCopy: false);
         double roundEnd = busy.NowMs;
         busy.PauseGuest();
-        Assert.True(busy.NowMs - roundEnd > costs.PauseNs / 1e6 + 0.01,
-            $"paused {busy.NowMs - roundEnd:F4} ms after the round, the pause alone {costs.PauseNs / 1e6:F4} ms, socket {costs.SocketNsPerByte:F2} ns/B");
+        Assert.True(costs.PauseNs > 0, "the pause was not priced");
+        Assert.Equal(costs.PauseNs / 1e6, busy.NowMs - roundEnd, 9);
     }
 
     [Fact]

@@ -17,6 +17,9 @@ public readonly record struct GuestWrite(double DueMs, long Page, int ContentId)
 public abstract class GuestWorkload : IDisposable
 {
     private readonly ManualResetEventSlim stop = new();
+    // Held for each write, so a pause taken under it knows no write is half done and none follows.
+    private readonly Lock writing = new();
+    private bool paused;
     private Thread? thread;
     private Exception? failure;
 
@@ -46,25 +49,47 @@ public abstract class GuestWorkload : IDisposable
                         return;
                     }
 
-                    memory.Write(write.Page, Contents(write.ContentId).Span);
+                    lock (writing)
+                    {
+                        if (paused)
+                        {
+                            return;
+                        }
+
+                        memory.Write(write.Page, Contents(write.ContentId).Span);
+                    }
                 }
             }
             catch (Exception e)
             {
-                failure = e;
+                lock (writing)
+                {
+                    failure = e;
+                }
             }
         }) { IsBackground = true, Name = "guest" };
         thread.Start();
     }
 
-    /// <summary>Stops the guest and returns once it writes no more.</summary>
+    /// <summary>
+    /// Stops the guest and returns once it writes no more: at once, unless a write is under way. Its thread
+    /// sees the stop and ends later (<see cref="Dispose"/> waits for it). Waiting here for that thread to
+    /// wake and end put 0.4-1.7 ms of scheduling inside the downtime whenever the two cores were busy
+    /// decoding (traced at 1 Gbit/s), time a hypervisor stopping vCPUs on their own cores does not spend.
+    /// </summary>
     public void Pause()
     {
-        stop.Set();
-        thread?.Join();
-        if (failure is not null)
+        Exception? failed;
+        lock (writing)
         {
-            throw new InvalidOperationException($"the guest workload failed: {failure.Message}", failure);
+            paused = true;
+            failed = failure;
+        }
+
+        stop.Set();
+        if (failed is not null)
+        {
+            throw new InvalidOperationException($"the guest workload failed: {failed.Message}", failed);
         }
     }
 

@@ -290,15 +290,14 @@ public sealed class SimulatedMigration : IPrecopyEngine
     public long[] HarvestDirty() => dirty.Harvest();
 
     /// <summary>
-    /// The pause needs a core, as the emulator's does (its guest thread must run to see the signal and stop):
-    /// with the cores still busy with the last round (the target's backlog, the socket's copies) it ends
-    /// later than the pause alone. Priced as a delay, it put the simulated downtimes 0.3-0.8 ms short of the
-    /// emulated ones once the stop-and-copy round had shrunk to a few milliseconds.
+    /// The pause is the migration thread's own step (the emulated guest stops under the lock its writes
+    /// hold), so it waits for no core: a delay. When it waited for the guest's thread to wake and end, that
+    /// thread needed a core, and the simulator placed the pause on one, behind the last round's backlog.
     /// </summary>
     public void PauseGuest()
     {
         paused = true;
-        NowMs = sourceCores.Place(NowMs, costs.PauseNs / 1e6);
+        NowMs += costs.PauseNs / 1e6;
     }
 
     public double WaitForTarget()
