@@ -120,6 +120,35 @@ public class ValidationTests
     }
 
     [Fact]
+    public void The_emulator_is_judged_against_itself_by_its_even_against_its_odd_repeats()
+    {
+        // Even repeats 2 ms, odd ones 2.5 ms: the two halves of the same minutes land 20% apart.
+        var steady = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated);
+        var jumpy = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([2.0, 2.5, 2.0, 2.5, 2.0, 2.5], [2.2, 2.2, 2.2, 2.2, 2.2, 2.2]);
+        var single = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([2.0], [2.2]);
+
+        Assert.InRange(steady.Halves, -0.01, 0.01);
+        Assert.Equal(-0.2, jumpy.Halves, 9);
+        Assert.True(double.IsNaN(single.Halves));
+
+        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [300.0]);
+        MigrationRun[] emulated = [Run("emulated"), Run("emulated") with { Strategy = "zstd:1" }];
+        var points = new[] { new Mecom.Harness.Cli.SimulateCommand.PairedPoint(steady, exact, exact), new Mecom.Harness.Cli.SimulateCommand.PairedPoint(jumpy, exact, exact) };
+        string? note = Mecom.Harness.Cli.SimulateCommand.NoiseNote(emulated, points);
+        Assert.NotNull(note);
+        Assert.Contains("at 1 of 2 points", note);
+        Assert.Contains("zstd:1 @ 1gbit (-20%)", note);
+        Assert.Null(Mecom.Harness.Cli.SimulateCommand.NoiseNote(emulated[..1], points[..1]));
+
+        var output = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
+        console.Profile.Width = 400;
+        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated"), Run("simulated")], emulated, points));
+        Assert.Contains("emulator vs itself", output.ToString());
+        Assert.Contains("-20.0%", output.ToString());
+    }
+
+    [Fact]
     public void A_pairs_file_missing_a_run_or_its_repeats_is_refused_naming_what_is_missing()
     {
         string path = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");

@@ -30,7 +30,7 @@ public static class SimulateCommand
                 var (savedSims, savedEmulated) = ReadPairs(saved);
                 var (s, e, p) = Summarise(savedSims, savedEmulated);
                 AnsiConsole.MarkupLine($"{Markup.Escape(saved)}: {savedSims.Count} repeats of {s.Count} points");
-                AnsiConsole.Write(ValidationTable(s, e, p));
+                WriteValidation(s, e, p);
                 return 0;
             }
 
@@ -60,12 +60,21 @@ public static class SimulateCommand
                 }
 
                 var (sims, emulated, points) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n, pairsPath);
-                AnsiConsole.Write(ValidationTable(sims, emulated, points));
+                WriteValidation(sims, emulated, points);
             }
 
             return 0;
         }));
         return command;
+    }
+
+    private static void WriteValidation(IReadOnlyList<MigrationRun> sims, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points)
+    {
+        AnsiConsole.Write(ValidationTable(sims, emulated, points));
+        if (NoiseNote(emulated, points) is { } note)
+        {
+            AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+        }
     }
 
     /// <summary>
@@ -198,6 +207,22 @@ public static class SimulateCommand
         /// <summary>Pair by pair, simulated / emulated - 1 (pairs whose emulated downtime is 0 left out).</summary>
         public SpeedSummary Deviation { get; } = PairedPoint.Deviations(Samples, Simulated);
 
+        /// <summary>
+        /// The emulator against itself: the median downtime of its even repeats over that of its odd ones, - 1
+        /// (NaN under two runs). The halves interleave in time, so both saw the same minutes; how far they land
+        /// apart is how far a second validation's emulated median could land from this one's, the floor under
+        /// any band the simulator can be shown to keep.
+        /// </summary>
+        public double Halves
+        {
+            get
+            {
+                double[] even = Samples.Where((_, k) => k % 2 == 0).ToArray();
+                double[] odd = Samples.Where((_, k) => k % 2 == 1).ToArray();
+                return odd.Length == 0 ? double.NaN : Statistics.Median(even) / Statistics.Median(odd) - 1;
+            }
+        }
+
         /// <summary>Whether the paired deviation's interval lies within ±<paramref name="band"/>, outside it, or across its edge.</summary>
         public Agreement Judge(double band)
         {
@@ -252,7 +277,8 @@ public static class SimulateCommand
             .AddColumn(new TableColumn("MiB sim / emu").RightAligned())
             .AddColumn(new TableColumn("emulated downtimes ms").RightAligned())
             .AddColumn(new TableColumn($"emulated median {Statistics.ConfidenceLevel:0%} CI, ms").RightAligned())
-            .AddColumn(new TableColumn($"downtime sim/emu - 1 by pair: median, {Statistics.ConfidenceLevel:0%} CI").RightAligned());
+            .AddColumn(new TableColumn($"downtime sim/emu - 1 by pair: median, {Statistics.ConfidenceLevel:0%} CI").RightAligned())
+            .AddColumn(new TableColumn("emulator vs itself: even / odd repeats - 1").RightAligned());
         for (int i = 0; i < simulated.Count; i++)
         {
             MigrationRun s = simulated[i];
@@ -272,10 +298,26 @@ public static class SimulateCommand
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{spread.Low:0.0}-{spread.High:0.0}"),
                 // Few runs that spread widely give a normal-approximation interval reaching below zero; a downtime cannot.
                 spread.Samples.Length < 2 ? "-" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Math.Max(0, median.CiLow):0.0}-{median.CiHigh:0.0} (±{halfWidth:0%}), {inside}"),
-                PairedDeviation(spread));
+                PairedDeviation(spread), Halves(spread.Halves));
         }
 
         return table;
+    }
+
+    private static string Halves(double halves) => double.IsNaN(halves) ? "-"
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{(Math.Abs(halves) <= Band ? "green" : "yellow")}]{halves:+0.0%;-0.0%;0.0%}[/]");
+
+    /// <summary>
+    /// A line for under the table: at how many points the emulator's two halves already differ by more than
+    /// the band, where no simulator could be shown within it by these runs; null when none do.
+    /// </summary>
+    public static string? NoiseNote(IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points)
+    {
+        string[] noisy = points.Select((p, i) => (p, e: emulated[i]))
+            .Where(x => x.e.Error is null && Math.Abs(x.p.Downtime.Halves) > Band)
+            .Select(x => $"{x.e.Strategy} @ {x.e.Bandwidth} ({x.p.Downtime.Halves:+0%;-0%})").ToArray();
+        return noisy.Length == 0 ? null
+            : $"The emulator's downtime does not repeat within {Band:0%} at {noisy.Length} of {points.Count} points (its even against its odd repeats): {string.Join(", ", noisy)}. There a second validation's emulated median could move as far, and the band cannot be checked with these runs.";
     }
 
     /// <summary>The 10% band the issue sets for downtime, total time and data.</summary>
