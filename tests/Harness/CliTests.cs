@@ -107,6 +107,7 @@ public class CliTests
     [InlineData("simulate", "--pairs", "pairs.json", "--pairs writes the runs of --validate")]
     [InlineData("simulate", "--validate", "--pairs", "/proc/mecom/pairs.json", "cannot write /proc/mecom/pairs.json")]
     [InlineData("simulate", "--from-pairs", "/nonexistent/pairs.json", "/nonexistent/pairs.json")]
+    [InlineData("simulate", "--from-pairs", "/nonexistent/pairs.json", "--plot", "/proc/mecom-plots", "cannot write /proc/mecom-plots")]
     [InlineData("tune", "--wkdm", "9", "--wkdm: '9'")]
     [InlineData("tune", "--raw-above", "1.5", "--raw-above: '1.5'")]
     [InlineData("migrate", "source", "--to", "nowhere", "--to 'nowhere' is not HOST:PORT")]

@@ -149,6 +149,33 @@ public class ValidationTests
     }
 
     [Fact]
+    public void The_validation_plot_is_a_png_named_after_the_corpus()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"mecom-validate-{Guid.NewGuid():N}");
+        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [300.0]);
+        var points = new[]
+        {
+            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
+            // Two runs 30x apart: an interval far beyond the drawing's range must still draw.
+            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([0.1, 3.0], [3.0, 0.1]), exact, exact),
+            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([5.0], [5.5]), exact, exact),
+        };
+        try
+        {
+            string path = Mecom.Harness.Cli.SimulateCommand.WritePlot([Run("emulated"), Run("emulated") with { Strategy = "zstd:1" }, Run("emulated") with { Strategy = "mecom" }], points, 9, folder);
+
+            Assert.Equal(Path.Combine(folder, "validate-vm.png"), path);
+            byte[] png = File.ReadAllBytes(path);
+            Assert.True(png.Length > 10_000, $"{png.Length} bytes");
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_pairs_file_missing_a_run_or_its_repeats_is_refused_naming_what_is_missing()
     {
         string path = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");

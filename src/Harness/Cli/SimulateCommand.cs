@@ -27,10 +27,16 @@ public static class SimulateCommand
         {
             if (r.GetValue(fromPairs) is { } saved)
             {
+                string? plotFolder = r.GetValue(grid.Plot);
+                if (plotFolder is not null)
+                {
+                    OutputPaths.CheckWritableFolder(plotFolder);
+                }
+
                 var (savedSims, savedEmulated) = ReadPairs(saved);
                 var (s, e, p) = Summarise(savedSims, savedEmulated);
                 AnsiConsole.MarkupLine($"{Markup.Escape(saved)}: {savedSims.Count} repeats of {s.Count} points");
-                WriteValidation(s, e, p);
+                WriteValidation(s, e, p, savedSims.Count, plotFolder);
                 return 0;
             }
 
@@ -60,7 +66,7 @@ public static class SimulateCommand
                 }
 
                 var (sims, emulated, points) = Validate(request with { Json = null, Markdown = null, Plot = null }, speeds, n, pairsPath);
-                WriteValidation(sims, emulated, points);
+                WriteValidation(sims, emulated, points, n, request.Plot);
             }
 
             return 0;
@@ -68,13 +74,38 @@ public static class SimulateCommand
         return command;
     }
 
-    private static void WriteValidation(IReadOnlyList<MigrationRun> sims, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points)
+    private static void WriteValidation(IReadOnlyList<MigrationRun> sims, IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points, int repeats, string? plotFolder)
     {
         AnsiConsole.Write(ValidationTable(sims, emulated, points));
         if (NoiseNote(emulated, points) is { } note)
         {
             AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
         }
+
+        if (plotFolder is not null)
+        {
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(WritePlot(emulated, points, repeats, plotFolder))}");
+        }
+    }
+
+    /// <summary>The validation's picture, <c>validate-CORPUS.png</c> (or <c>validate.png</c> for several corpora) in <paramref name="folder"/>.</summary>
+    internal static string WritePlot(IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points, int repeats, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string[] corpora = emulated.Select(e => e.Corpus).Distinct().ToArray();
+        var marks = emulated.Select((e, i) => (e, p: points[i])).Where(x => x.e.Error is null).Select(x =>
+        {
+            DowntimeSpread d = x.p.Downtime;
+            Agreement verdict = d.Judge(Band);
+            double[] pairs = d.Samples.Zip(d.Simulated).Where(q => q.First > 0).Select(q => q.Second / q.First - 1).ToArray();
+            string label = corpora.Length > 1 ? $"{x.e.Corpus}\n{x.e.Strategy}\n{x.e.Bandwidth}" : $"{x.e.Strategy}\n{x.e.Bandwidth}";
+            bool interval = d.Deviation.Samples.Count >= 2;
+            return new ValidationMark(label, pairs, d.Deviation.Median, interval ? d.Deviation.CiLow : double.NaN, interval ? d.Deviation.CiHigh : double.NaN,
+                d.Halves, verdict == Agreement.Within, verdict == Agreement.Outside);
+        }).ToArray();
+        string name = corpora.Length == 1 ? $"validate-{string.Concat(corpora[0].Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'))}.png" : "validate.png";
+        string title = $"{string.Join(", ", corpora)}: simulated against emulated downtime, pair by pair ({repeats} repeats)";
+        return ValidationPlots.Write(marks, Band, title, Path.Combine(folder, name));
     }
 
     /// <summary>
