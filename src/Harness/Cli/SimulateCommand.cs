@@ -97,13 +97,12 @@ public static class SimulateCommand
         {
             DowntimeSpread d = x.p.Downtime;
             Agreement verdict = d.Judge(Band);
-            double[] pairs = d.Samples.Zip(d.Simulated).Where(q => q.First > 0).Select(q => q.Second / q.First - 1).ToArray();
             string label = corpora.Length > 1 ? $"{x.e.Corpus}\n{x.e.Strategy}\n{x.e.Bandwidth}" : $"{x.e.Strategy}\n{x.e.Bandwidth}";
             bool interval = d.Deviation.Samples.Count >= 2;
-            return new ValidationMark(label, pairs, d.Deviation.Median, interval ? d.Deviation.CiLow : double.NaN, interval ? d.Deviation.CiHigh : double.NaN,
+            return new ValidationMark(label, d.Deviation.Samples.ToArray(), d.Deviation.Median, interval ? d.Deviation.CiLow : double.NaN, interval ? d.Deviation.CiHigh : double.NaN,
                 d.Halves, verdict == Agreement.Within, verdict == Agreement.Outside);
         }).ToArray();
-        string name = corpora.Length == 1 ? $"validate-{string.Concat(corpora[0].Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'))}.png" : "validate.png";
+        string name = corpora.Length == 1 ? $"validate-{MigrationPlots.Safe(corpora[0])}.png" : "validate.png";
         string title = $"{string.Join(", ", corpora)}: simulated against emulated downtime, pair by pair ({repeats} repeats)";
         return ValidationPlots.Write(marks, Band, title, Path.Combine(folder, name));
     }

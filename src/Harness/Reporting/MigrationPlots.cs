@@ -31,7 +31,8 @@ public static class MigrationPlots
         return written;
     }
 
-    private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+    /// <summary>A name fit for a file: letters, digits, '-' and '_' kept, anything else '_'.</summary>
+    internal static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 
     private static Multiplot PerRound(MigrationRun[] runs, string title)
     {
