@@ -98,7 +98,7 @@ public static class SimulateCommand
             DowntimeSpread d = x.p.Downtime;
             Agreement verdict = d.Judge(Band);
             string label = corpora.Length > 1 ? $"{x.e.Corpus}\n{x.e.Strategy}\n{x.e.Bandwidth}" : $"{x.e.Strategy}\n{x.e.Bandwidth}";
-            bool interval = d.Deviation.Samples.Count >= 2;
+            bool interval = verdict != Agreement.NoInterval;
             return new ValidationMark(label, d.Deviation.Samples.ToArray(), d.Deviation.Median, interval ? d.Deviation.CiLow : double.NaN, interval ? d.Deviation.CiHigh : double.NaN,
                 d.Halves, verdict == Agreement.Within, verdict == Agreement.Outside);
         }).ToArray();
@@ -243,15 +243,8 @@ public static class SimulateCommand
         /// apart is how far a second validation's emulated median could land from this one's, the floor under
         /// any band the simulator can be shown to keep.
         /// </summary>
-        public double Halves
-        {
-            get
-            {
-                double[] even = Samples.Where((_, k) => k % 2 == 0).ToArray();
-                double[] odd = Samples.Where((_, k) => k % 2 == 1).ToArray();
-                return odd.Length == 0 ? double.NaN : Statistics.Median(even) / Statistics.Median(odd) - 1;
-            }
-        }
+        public double Halves { get; } = Samples.Length < 2 ? double.NaN
+            : Statistics.Median(Samples.Where((_, k) => k % 2 == 0).ToArray()) / Statistics.Median(Samples.Where((_, k) => k % 2 == 1).ToArray()) - 1;
 
         /// <summary>Whether the paired deviation's interval lies within ±<paramref name="band"/>, outside it, or across its edge.</summary>
         public Agreement Judge(double band)
@@ -334,8 +327,11 @@ public static class SimulateCommand
         return table;
     }
 
-    private static string Halves(double halves) => double.IsNaN(halves) ? "-"
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{(Math.Abs(halves) <= Band ? "green" : "yellow")}]{halves:+0.0%;-0.0%;0.0%}[/]");
+    private static string Halves(double halves) => double.IsNaN(halves) ? "-" : Tinted(halves, "+0.0%;-0.0%;0.0%");
+
+    /// <summary>A deviation in <paramref name="format"/>, green within the band, yellow beyond it.</summary>
+    private static string Tinted(double deviation, string format) =>
+        $"[{(Math.Abs(deviation) <= Band ? "green" : "yellow")}]{deviation.ToString(format, System.Globalization.CultureInfo.InvariantCulture)}[/]";
 
     /// <summary>
     /// A line for under the table: at how many points the emulator's two halves already differ by more than
@@ -368,8 +364,7 @@ public static class SimulateCommand
     private static string Pair(double sim, double emu, SpeedSummary paired, string format)
     {
         double deviation = double.IsNaN(paired.Median) ? 0 : paired.Median;
-        string colour = Math.Abs(deviation) <= Band ? "green" : "yellow";
-        return $"{sim.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {emu.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} [{colour}]({deviation:+0.0%;-0.0%;0.0%})[/]";
+        return $"{sim.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} / {emu.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {Tinted(deviation, "(+0.0%);(-0.0%);(0.0%)")}";
     }
 
     /// <summary>One cost table per guest, measured on first use with every codec the strategies need.</summary>
