@@ -144,4 +144,30 @@ public class CliTests
         Assert.Single(error.Trim().Split('\n'));
         Assert.Equal(1, Mecom.Harness.Cli.CliErrors.Guard(() => throw new InvalidOperationException("boom")));
     }
+    [Fact]
+    public void Simulate_with_free_cpu_gives_the_same_runs_twice_and_refuses_validation()
+    {
+        string dir = Directory.CreateTempSubdirectory("mecom-free-cpu").FullName;
+        try
+        {
+            string Runs(string name)
+            {
+                string path = Path.Combine(dir, name);
+                Assert.Equal(0, Program.Main(["simulate", "--free-cpu", "--strategy", "lz4,mecom+delta,adaptive", "--dirty-rate", "3000", "--seed", "5", "--json", path]));
+                var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+                return json["runs"]!.ToJsonString();
+            }
+
+            string first = Runs("a.json");
+            Assert.Equal(first, Runs("b.json"));
+            Assert.Contains("\"compressCpuSeconds\":0,", first);
+            (int code, string error) = Run("simulate", "--free-cpu", "--validate");
+            Assert.Equal(2, code);
+            Assert.Contains("--free-cpu", error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -21,7 +21,8 @@ public static class SimulateCommand
         var repeat = new Option<int>("--repeat") { Description = "--validate: emulated runs per point, each paired with a simulation priced just before it; the table compares them pair by pair", DefaultValueFactory = _ => 3 };
         var pairs = new Option<string?>("--pairs") { Description = "--validate: write every simulated and emulated run as JSON, each marked with its repeat; rewritten after each repeat, so an interrupted validation keeps what it measured" };
         var fromPairs = new Option<string?>("--from-pairs") { Description = "print the validation table of a saved --pairs file (a validation cut short included) instead of running anything" };
-        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat, pairs, fromPairs };
+        var freeCpu = new Option<bool>("--free-cpu") { Description = "price every CPU cost zero, leaving the link alone: what-if the processors were free; times nothing, so the same command gives the same runs on any machine" };
+        var command = new Command("simulate", "the migration grid in virtual time: same rounds, stop rules and selector as 'migrate', in milliseconds") { costs, hosts, validate, repeat, pairs, fromPairs, freeCpu };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -49,10 +50,16 @@ public static class SimulateCommand
             }
 
             OutputPaths.CheckWritable(pairsPath);
+            bool free = r.GetValue(freeCpu);
+            if (free && (r.GetValue(validate) || r.GetValue(costs) is not null))
+            {
+                throw new ArgumentException("--free-cpu prices no CPU at all; it cannot be validated against the emulator or take --costs");
+            }
+
             ComparisonResult? speeds = r.GetValue(costs) is { } file ? ResultFiles.ReadJson(file) : null;
             IReadOnlyList<MigrationRun> Simulate(MigrateCommand.GridRequest req)
             {
-                var prices = new CostCache(request.Strategies, speeds);
+                var prices = new CostCache(request.Strategies, speeds, timed: !free);
                 return MigrateCommand.Execute(req, (spec, settings, _) => SimulatedMigration.Run(spec, settings, prices.For(spec)), "Simulated pre-copy migration", warmUp: false);
             }
 
@@ -368,7 +375,8 @@ public static class SimulateCommand
     }
 
     /// <summary>One cost table per guest, measured on first use with every codec the strategies need.</summary>
-    internal sealed class CostCache(IReadOnlyList<Strategy> strategies, ComparisonResult? speeds)
+    /// <param name="timed">False: sizes only, every CPU cost zero (<c>--free-cpu</c>).</param>
+    internal sealed class CostCache(IReadOnlyList<Strategy> strategies, ComparisonResult? speeds, bool timed = true)
     {
         private readonly Dictionary<string, CostTable> tables = new(StringComparer.Ordinal);
 
@@ -378,7 +386,7 @@ public static class SimulateCommand
             {
                 using GuestWorkload workload = spec.MakeWorkload();
                 var codecs = strategies.SelectMany(s => s.Codecs).Select(c => c.ToString()).Distinct().ToArray();
-                table = CostTable.Measure(workload, spec.PageSize, codecs, speeds: speeds, image: spec.Image);
+                table = CostTable.Measure(workload, spec.PageSize, codecs, speeds: speeds, timed: timed, image: spec.Image);
                 tables[spec.Name] = table;
             }
 
