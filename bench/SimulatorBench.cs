@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Mecom.Harness.Migration;
 
 namespace Mecom.Bench;
 
@@ -31,7 +30,7 @@ public class SimulatorBench
         guest = new GuestSpec("tiled-1GiB", image, 4096, () => new SyntheticWorkload(image, 4096, 200_000, 50_000, 1));
         settings = new MigrationSettings
         {
-            Strategy = Harness.Migration.Strategy.Parse(Strategy), BandwidthBps = 1e9, DowntimeLimitMs = 1, MaxRounds = 30,
+            Strategy = Harness.Migration.Policy.Strategy.Parse(Strategy), BandwidthBps = 1e9, DowntimeLimitMs = 1, MaxRounds = 30,
         };
         using GuestWorkload workload = guest.MakeWorkload();
         costs = CostTable.Measure(workload, 4096, settings.Strategy.Codecs.Select(c => c.ToString()), passes: 1);

@@ -5,7 +5,6 @@ using Mecom.Codecs.Framing;
 using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 using Mecom.Harness.Corpus;
-using Mecom.Harness.Migration;
 
 namespace Mecom.Fuzz;
 

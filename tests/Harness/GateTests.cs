@@ -131,7 +131,7 @@ public class GateTests
     public void Simulated_migration_metrics_are_deterministic_and_any_growth_is_a_regression()
     {
         var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
-        var guest = Mecom.Harness.Migration.MigrationGrid.LoadGuest(entry, new Mecom.Harness.Migration.MigrationSettings { Strategy = Mecom.Harness.Migration.Strategy.Parse("raw") });
+        var guest = Mecom.Harness.Migration.Experiments.MigrationGrid.LoadGuest(entry, new Mecom.Harness.Migration.Policy.MigrationSettings { Strategy = Mecom.Harness.Migration.Policy.Strategy.Parse("raw") });
         var first = MigrationGate.Measure(guest);
         var second = MigrationGate.Measure(guest);
         Assert.All(MigrationGate.Compare(first, second), r => Assert.Equal(Verdict.Same, r.Verdict));

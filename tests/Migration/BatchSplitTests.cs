@@ -1,5 +1,4 @@
 using Mecom.Codecs.Framing;
-using Mecom.Harness.Migration;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Migration;

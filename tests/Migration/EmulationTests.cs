@@ -7,7 +7,6 @@ using Mecom.Codecs.Framing;
 using Mecom.Codecs.General;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Measure;
-using Mecom.Harness.Migration;
 using Mecom.Harness.Reporting;
 using Mecom.Tests.Support;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Net;
 using System.Net.Sockets;
-using Mecom.Harness.Migration;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Migration;

@@ -1,4 +1,3 @@
-using Mecom.Harness.Migration;
 
 namespace Mecom.Tests.Migration;
 

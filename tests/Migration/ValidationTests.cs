@@ -1,4 +1,3 @@
-using Mecom.Harness.Migration;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Migration;

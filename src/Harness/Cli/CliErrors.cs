@@ -36,7 +36,7 @@ public static class CliErrors
             Console.Error.WriteLine(Verbose ? $"mecom: {e}" : $"mecom: {e.Message}");
             return UsageError;
         }
-        catch (Migration.MigrationFailedException e)
+        catch (Migration.Emulator.MigrationFailedException e)
         {
             Console.Error.WriteLine($"mecom: migration failed: {e.Message}");
             return 1;

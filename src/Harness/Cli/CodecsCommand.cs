@@ -45,7 +45,7 @@ public static class CodecsCommand
             string codecList = r.GetValue(codecs)!;
             if (r.GetValue(tuned) is { } file)
             {
-                codecList = string.Join(",", Migration.TunedSettings.Read(file).PerBandwidth.Select(c => c.Codec).Prepend(codecList));
+                codecList = string.Join(",", Migration.Experiments.TunedSettings.Read(file).PerBandwidth.Select(c => c.Codec).Prepend(codecList));
             }
 
             Execute(new CodecsOptions(r.GetValue(corpus), codecList, r.GetValue(passes), r.GetValue(minTime),

@@ -31,7 +31,7 @@ public static class GateCommands
             OutputPaths.CheckWritable(path);
             ComparisonResult result = Measure(r.GetValue(corpus), r.GetValue(codecs)!, r.GetValue(passes));
             string? measured = r.GetValue(corpus);
-            IReadOnlyList<Migration.MigrationRun>? migrations = r.GetValue(noMigration) ? null : MeasureMigration(r.GetValue(migration));
+            IReadOnlyList<Migration.Policy.MigrationRun>? migrations = r.GetValue(noMigration) ? null : MeasureMigration(r.GetValue(migration));
             new Baseline
             {
                 Commit = Mecom.Harness.Gate.Baseline.CurrentCommit(),
@@ -64,13 +64,13 @@ public static class GateCommands
         return command;
     }
 
-    private static IReadOnlyList<Migration.MigrationRun> MeasureMigration(string? corpus)
+    private static IReadOnlyList<Migration.Policy.MigrationRun> MeasureMigration(string? corpus)
     {
         Corpus.CorpusEntry entry = MigrateCommand.Entries(corpus) is [var one] ? one
             : throw new ArgumentException("--migration-corpus must name one entry (a file stem)");
-        IReadOnlyList<Migration.MigrationRun> runs = [];
+        IReadOnlyList<Migration.Policy.MigrationRun> runs = [];
         AnsiConsole.Status().Start("simulating the migration metrics (free CPUs: sizes and link only)", _ =>
-            runs = MigrationGate.Measure(Migration.MigrationGrid.LoadGuest(entry, new Migration.MigrationSettings { Strategy = Migration.Strategy.Parse("raw") })));
+            runs = MigrationGate.Measure(Migration.Experiments.MigrationGrid.LoadGuest(entry, new Migration.Policy.MigrationSettings { Strategy = Migration.Policy.Strategy.Parse("raw") })));
         return runs;
     }
 
@@ -82,7 +82,7 @@ public static class GateCommands
         OutputPaths.CheckWritable(markdownPath);
         Baseline baseline = Mecom.Harness.Gate.Baseline.Load(baselinePath);
         Baseline? saved = currentPath is null ? null : Mecom.Harness.Gate.Baseline.Load(currentPath);
-        IReadOnlyList<Migration.MigrationRun>? currentMigration = baseline.Migration is null ? null
+        IReadOnlyList<Migration.Policy.MigrationRun>? currentMigration = baseline.Migration is null ? null
             : saved is not null ? saved.Migration ?? throw new ArgumentException($"{currentPath}: has no migration metrics to compare with the baseline's")
             : MeasureMigration(baseline.MigrationCorpus);
         ComparisonResult current = saved is not null

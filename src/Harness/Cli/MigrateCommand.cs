@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Measure;
-using Mecom.Harness.Migration;
 using Mecom.Harness.Reporting;
 using Spectre.Console;
 

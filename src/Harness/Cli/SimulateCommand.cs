@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Mecom.Harness.Measure;
-using Mecom.Harness.Migration;
 using Mecom.Harness.Reporting;
 using Spectre.Console;
 

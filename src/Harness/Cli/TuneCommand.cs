@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Mecom.Harness.Corpus;
-using Mecom.Harness.Migration;
 using Mecom.Harness.Reporting;
 using Spectre.Console;
 

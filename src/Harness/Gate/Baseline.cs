@@ -21,7 +21,7 @@ public sealed record Baseline
     public required ComparisonResult Codecs { get; init; }
 
     /// <summary>Simulated migrations with free CPUs (<see cref="MigrationGate"/>), or null when not measured.</summary>
-    public IReadOnlyList<Migration.MigrationRun>? Migration { get; init; }
+    public IReadOnlyList<Migration.Policy.MigrationRun>? Migration { get; init; }
 
     /// <summary>The migration metrics' guest (full path), or null for the shipped VM.</summary>
     public string? MigrationCorpus { get; init; }

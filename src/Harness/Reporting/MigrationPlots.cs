@@ -1,4 +1,3 @@
-using Mecom.Harness.Migration;
 using ScottPlot;
 
 namespace Mecom.Harness.Reporting;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Mecom.Harness.Migration;
 using Spectre.Console;
 
 namespace Mecom.Harness.Reporting;

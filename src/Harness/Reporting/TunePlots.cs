@@ -1,5 +1,4 @@
 using System.Globalization;
-using Mecom.Harness.Migration;
 using ScottPlot;
 
 namespace Mecom.Harness.Reporting;

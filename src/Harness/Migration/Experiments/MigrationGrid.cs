@@ -1,6 +1,6 @@
 using Mecom.Harness.Corpus;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Experiments;
 
 /// <summary>Every strategy at every bandwidth on every guest: the runs a report compares.</summary>
 public static class MigrationGrid

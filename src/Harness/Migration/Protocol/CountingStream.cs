@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>
 /// A connection that counts what crosses it and lets several threads write whole messages: the target's

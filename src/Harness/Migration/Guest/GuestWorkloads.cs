@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Mecom.Harness.Corpus;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Guest;
 
 /// <summary>
 /// One page write of a guest: when (ms since migration start), which page, and the new contents, which

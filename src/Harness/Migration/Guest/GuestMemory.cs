@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Guest;
 
 /// <summary>
 /// The source's guest: its memory and the dirty bitmap its writes set and each round harvests. A write

@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>One round as the policy sees it (and reports show it).</summary>
 /// <param name="Round">0 = the full first pass; the last round is stop-and-copy.</param>

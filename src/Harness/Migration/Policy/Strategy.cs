@@ -1,6 +1,6 @@
 using Mecom.Codecs;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>
 /// How the source encodes pages: one codec for every batch (optionally with XBZRLE deltas for re-sent

@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>Which rule ends the iterative rounds.</summary>
 public enum StopRuleKind

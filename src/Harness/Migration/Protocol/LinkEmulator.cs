@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>
 /// The sending side of an emulated link: a token bucket that lets bytes onto the connection at the

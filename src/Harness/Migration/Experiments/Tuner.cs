@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Mecom.Harness.Reporting;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Experiments;
 
 /// <summary>What <c>mecom tune</c> minimises.</summary>
 public enum TuneObjective
@@ -20,7 +20,7 @@ public sealed record TunePoint(int WkdmEighths, double RawAbove, int BatchPages,
 /// <summary>The best point for one bandwidth, with its simulated figures.</summary>
 public sealed record TunedChoice(double BandwidthBps, TunePoint Point, double Objective, double DowntimeMs, double TotalTimeMs, long BytesSent)
 {
-    public string Bandwidth => Migration.Bandwidth.Format(BandwidthBps);
+    public string Bandwidth => Migration.Protocol.Bandwidth.Format(BandwidthBps);
 
     /// <summary>The selector as a codec name: <c>mecom:W</c>.</summary>
     public string Codec => $"mecom:{Point.WkdmEighths}";

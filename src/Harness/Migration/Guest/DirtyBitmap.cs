@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Guest;
 
 /// <summary>
 /// One bit per page, set by the guest's writes and harvested by each round: the one dirty log the

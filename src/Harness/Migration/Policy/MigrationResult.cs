@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>One round of a finished run, as the JSON <c>perRound</c> list holds it.</summary>
 public sealed record RoundReport(int Round, long Pages, long Bytes, double StartMs, double DurationMs, long DirtyAfter, double DirtyRatePagesPerSec, bool StopAndCopy)
@@ -18,7 +18,7 @@ public sealed record MigrationRun
 
     public required double BandwidthBps { get; init; }
 
-    public string Bandwidth => Migration.Bandwidth.Format(BandwidthBps);
+    public string Bandwidth => Migration.Protocol.Bandwidth.Format(BandwidthBps);
 
     public double LatencyMs { get; init; }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>
 /// Checks the link emulator on this machine: streams data through it over loopback TCP for a few seconds

@@ -5,7 +5,7 @@ using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 using Mecom.Harness.Measure;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Simulator;
 
 /// <summary>What one codec costs on a guest's pages: exact sizes per page, times per page class.</summary>
 /// <param name="Codec">Canonical codec name.</param>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Mecom.Codecs;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>
 /// The bandwidth-aware selector (the paper weighs CPU and network): per batch, the candidate whose

@@ -2,7 +2,7 @@ using Mecom.Codecs;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Framing;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Simulator;
 
 /// <summary>
 /// The migration in virtual time: the same <see cref="Precopy"/> rounds, stop rules, guest schedule and

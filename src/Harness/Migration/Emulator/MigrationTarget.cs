@@ -8,7 +8,7 @@ using Mecom.Codecs.Framing;
 using Mecom.Codecs.General;
 using Mecom.Codecs.Hashing;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Emulator;
 
 /// <summary>What one migration session left on the target.</summary>
 /// <param name="PagesApplied">Pages decoded and verified.</param>

@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Policy;
 
 /// <summary>Decides, after each iterative round, whether the next one is stop-and-copy.</summary>
 public interface IStopRule

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>Link rates as users write them: <c>100mbit</c>, <c>1gbit</c>, <c>10gbit</c>, <c>125MB/s</c>.</summary>
 public static partial class Bandwidth

@@ -1,4 +1,4 @@
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Simulator;
 
 /// <summary>
 /// Cores in virtual time, shared the way an operating system shares them: a task runs in the earliest idle

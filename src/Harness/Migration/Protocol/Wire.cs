@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>
 /// The migration connection's messages: type u8 | payload length u32 (little-endian) | payload.

@@ -3,7 +3,7 @@ using Mecom.Codecs;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Framing;
 
-namespace Mecom.Harness.Migration;
+namespace Mecom.Harness.Migration.Emulator;
 
 /// <summary>
 /// The source's compressing pipeline: worker threads build batch frames ahead of the link, the calling
