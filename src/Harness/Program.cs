@@ -27,6 +27,14 @@ public static class Program
         root.Subcommands.Add(TuneCommand.Create());
         root.Subcommands.Add(DeltaCommand.Create());
         root.Subcommands.Add(DictCommand.Create());
-        return root.Parse(args).Invoke();
+        ParseResult parsed = root.Parse(args);
+        bool help = parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");
+        if (parsed.Errors.Count > 0 && !help)
+        {
+            Console.Error.WriteLine($"mecom: {ParseErrors.Describe(parsed)}");
+            return CliErrors.UsageError;
+        }
+
+        return parsed.Invoke();
     }
 }

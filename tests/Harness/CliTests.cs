@@ -170,4 +170,43 @@ public class CliTests
             Directory.Delete(dir, recursive: true);
         }
     }
+    [Theory]
+    [InlineData("gate", "Option '--baseline' is required. (see 'mecom gate --help')")]
+    [InlineData("codecs --passes abc", "--passes takes a whole number, got 'abc' (see 'mecom codecs --help')")]
+    [InlineData("codecs --sort foo", "--sort takes one of compress, decompress, ratio, name, got 'foo'")]
+    [InlineData("migrate --latency x", "--latency takes a number, got 'x' (see 'mecom migrate --help')")]
+    [InlineData("corpus stats --bogus", "'--bogus'. (see 'mecom corpus stats --help')")]
+    [InlineData("bogus", "'bogus'. (see 'mecom --help')")]
+    public void A_command_line_the_parser_refuses_is_one_line_and_exit_2(string args, string expected)
+    {
+        (int code, string error) = Run(args.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("Mecom.", error);
+    }
+
+    [Fact]
+    public void A_bad_threshold_and_unwritable_plot_folders_are_refused_before_anything_is_read()
+    {
+        (int code, string error) = Run("gate", "--baseline", "/nonexistent/base.json", "--threshold", "abc");
+        Assert.Equal(2, code);
+        Assert.Contains("--threshold 'abc' is not a threshold", error);
+
+        string file = Path.GetTempFileName();
+        try
+        {
+            // A folder below a file cannot be made: refused before the corpus (which does not exist) is read.
+            (code, error) = Run("codecs", "--corpus", "/nonexistent/entry", "--plot", Path.Combine(file, "plots"));
+            Assert.Equal(2, code);
+            Assert.DoesNotContain("/nonexistent/entry", error);
+            (code, error) = Run("corpus", "stats", "--corpus", "/nonexistent/entry", "--plot", Path.Combine(file, "plots"));
+            Assert.Equal(2, code);
+            Assert.DoesNotContain("/nonexistent/entry", error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -98,6 +98,11 @@ public static class CodecsCommand
             OutputPaths.CheckWritable(path);
         }
 
+        if (options.PlotFolder is { } plots)
+        {
+            OutputPaths.CheckWritableFolder(plots);
+        }
+
         IReadOnlyList<CorpusEntry> entries = CorpusEntry.Discover(options.Corpus ?? CorpusLocator.Default());
         IReadOnlyList<PageSet> sets = LoadAll(entries, options.PageSize);
         int pageBytes = sets[0].PageSize;

@@ -80,6 +80,7 @@ public static class GateCommands
     private static int Run(string baselinePath, string? currentPath, string threshold, string? markdownPath, string? corpus)
     {
         OutputPaths.CheckWritable(markdownPath);
+        GateComparison.ParseThreshold(threshold);
         Baseline baseline = Mecom.Harness.Gate.Baseline.Load(baselinePath);
         Baseline? saved = currentPath is null ? null : Mecom.Harness.Gate.Baseline.Load(currentPath);
         IReadOnlyList<Migration.Policy.MigrationRun>? currentMigration = baseline.Migration is null ? null

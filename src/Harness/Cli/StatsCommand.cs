@@ -27,6 +27,10 @@ public static class StatsCommand
     public static IReadOnlyList<EntryStats> Execute(string? corpus, string? json, string? plotFolder)
     {
         OutputPaths.CheckWritable(json);
+        if (plotFolder is not null)
+        {
+            OutputPaths.CheckWritableFolder(plotFolder);
+        }
         IReadOnlyList<CorpusEntry> entries = CorpusEntry.Discover(corpus ?? CorpusLocator.Default());
         var stats = new List<EntryStats>();
         AnsiConsole.Progress().AutoClear(true).Start(ctx =>

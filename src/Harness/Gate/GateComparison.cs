@@ -42,12 +42,13 @@ public sealed record GateReport(IReadOnlyList<GateRow> Rows, IReadOnlyList<strin
 /// </summary>
 public static class GateComparison
 {
+    /// <summary>A <c>--threshold</c> as Perfolizer reads it; refused in one line, so it can be checked before measuring.</summary>
+    public static Threshold ParseThreshold(string threshold) => Threshold.TryParse(threshold, out Threshold parsed)
+        ? parsed : throw new ArgumentException($"--threshold '{threshold}' is not a threshold (examples: 5%, 10%)");
+
     public static GateReport Compare(ComparisonResult baseline, ComparisonResult current, string threshold)
     {
-        if (!Threshold.TryParse(threshold, out Threshold parsed))
-        {
-            throw new ArgumentException($"--threshold '{threshold}' is not a threshold (examples: 5%, 10%)");
-        }
+        Threshold parsed = ParseThreshold(threshold);
 
         var warnings = new List<string>();
         bool otherMachine = baseline.Machine.Cpu != current.Machine.Cpu || baseline.Machine.VectorWidth != current.Machine.VectorWidth;
