@@ -134,7 +134,7 @@ public static class GateCommands
 
         if (markdownPath is not null)
         {
-            File.WriteAllText(markdownPath, Markdown(report, baseline, threshold));
+            AtomicFile.WriteAllText(markdownPath, Markdown(report, baseline, threshold));
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(markdownPath)}");
         }
 

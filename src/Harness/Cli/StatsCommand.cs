@@ -45,7 +45,7 @@ public static class StatsCommand
         AnsiConsole.Write(Table(stats));
         if (json is not null)
         {
-            File.WriteAllText(json, JsonSerializer.Serialize(stats, ResultFiles.Json));
+            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(stats, ResultFiles.Json));
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(json)}");
         }
 
@@ -54,8 +54,8 @@ public static class StatsCommand
             Directory.CreateDirectory(plotFolder);
             foreach (EntryStats s in stats)
             {
-                string path = Path.Combine(plotFolder, $"corpus-{s.Name}.png");
-                Plot(s).SavePng(path, 1000, 500);
+                string path = Path.Combine(plotFolder, $"corpus-{MigrationPlots.Safe(s.Name)}.png");
+                AtomicFile.SavePng(Plot(s), path, 1000, 500);
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
             }
         }

@@ -94,10 +94,25 @@ public sealed class CorpusEntry
         return new CorpusEntry(stem, pages, meta);
     }
 
-    /// <summary>Streams the image, decompressing <c>.zst</c> on the fly.</summary>
+    /// <summary>
+    /// Streams the image, decompressing <c>.zst</c> on the fly. A pipe or device (a <c>.pages</c> linked
+    /// to <c>/dev/zero</c>) would stream forever, so only a seekable file is read, and a raw image only when
+    /// its length is what the metadata says.
+    /// </summary>
     public Stream OpenImage()
     {
-        Stream file = new FileStream(PagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        var file = new FileStream(PagesPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        bool zst = PagesPath.EndsWith(".zst", StringComparison.Ordinal);
+        long expected = Pages * PageSize;
+        CorpusFormatException? wrong = !file.CanSeek ? new CorpusFormatException(PagesPath, 0, "not a regular file (a pipe or a device); a corpus image must be a file")
+            : !zst && file.Length != expected ? LengthMismatch(PagesPath, file.Length, Pages, PageSize)
+            : null;
+        if (wrong is not null)
+        {
+            file.Dispose();
+            throw wrong;
+        }
+
         return PagesPath.EndsWith(".zst", StringComparison.Ordinal) ? new DecompressionStream(file, 1 << 20, checkEndOfStream: true, leaveOpen: false) : file;
     }
 
@@ -126,9 +141,7 @@ public sealed class CorpusEntry
 
         if (image.CanSeek && image.Length != expected)
         {
-            throw new CorpusFormatException(path, Math.Min(image.Length, expected), image.Length < expected
-                ? $"the image ends after {image.Length} bytes, but the metadata says {pages} pages of {pageSize} ({expected} bytes)"
-                : $"the image is longer than the {pages} pages of {pageSize} bytes the metadata says");
+            throw LengthMismatch(path, image.Length, pages, pageSize);
         }
 
         byte[] data = GC.AllocateUninitializedArray<byte>((int)Math.Min(expected, image.CanSeek ? expected : 16 << 20));
@@ -171,6 +184,14 @@ public sealed class CorpusEntry
         }
 
         return data;
+    }
+
+    private static CorpusFormatException LengthMismatch(string path, long length, long pages, int pageSize)
+    {
+        long expected = pages * pageSize;
+        return new CorpusFormatException(path, Math.Min(length, expected), length < expected
+            ? $"the image ends after {length} bytes, but the metadata says {pages} pages of {pageSize} ({expected} bytes)"
+            : $"the image is longer than the {pages} pages of {pageSize} bytes the metadata says");
     }
 
     private static string? PagesFile(string stem) =>

@@ -56,7 +56,8 @@ public static class CorpusStats
         Span<long> local = stackalloc long[256];
         using (Stream image = entry.OpenImage())
         {
-            while (ReadPage(image, page, entry.PagesPath, pages * size))
+            // Stops at the pages the metadata claims: a small .zst can expand to far more than it says.
+            while (pages < entry.Pages && ReadPage(image, page, entry.PagesPath, pages * size))
             {
                 PageClass cls = PageClassifier.Classify(page);
                 classes[PageClassifier.Key(cls)]++;
@@ -87,6 +88,11 @@ public static class CorpusStats
                 {
                     pagesDone?.Invoke(pages);
                 }
+            }
+
+            if (pages == entry.Pages && image.ReadByte() >= 0)
+            {
+                throw new CorpusFormatException(entry.PagesPath, pages * size, $"the image is longer than the {entry.Pages} pages the metadata says");
             }
         }
 

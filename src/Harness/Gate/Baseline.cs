@@ -34,7 +34,7 @@ public sealed record Baseline
             Directory.CreateDirectory(folder);
         }
 
-        File.WriteAllText(path, JsonSerializer.Serialize(this, ResultFiles.Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ResultFiles.Json));
     }
 
     /// <summary>Reads a baseline (or a plain <c>mecom codecs --json</c> file, taken as one).</summary>

@@ -12,8 +12,8 @@ public static class CodecPlots
         Directory.CreateDirectory(folder);
         string pareto = Path.Combine(folder, "codecs-pareto.png");
         string byClass = Path.Combine(folder, "codecs-by-class.png");
-        Pareto(result).SavePng(pareto, 1100, 700);
-        ByClass(result).SavePng(byClass, 1200, 650);
+        AtomicFile.SavePng(Pareto(result), pareto, 1100, 700);
+        AtomicFile.SavePng(ByClass(result), byClass, 1200, 650);
         return [pareto, byClass];
     }
 

@@ -16,14 +16,14 @@ public static class MigrationPlots
         foreach (var group in ok.GroupBy(r => (r.Corpus, r.Bandwidth)))
         {
             string stem = Path.Combine(folder, $"migrate-{Safe(group.Key.Corpus)}-{group.Key.Bandwidth}");
-            PerRound(group.ToArray(), $"{group.Key.Corpus} at {group.Key.Bandwidth}/s").SavePng(stem + "-rounds.png", 1300, 550);
+            AtomicFile.SavePng(PerRound(group.ToArray(), $"{group.Key.Corpus} at {group.Key.Bandwidth}/s"), stem + "-rounds.png", 1300, 550);
             written.Add(stem + "-rounds.png");
         }
 
         foreach (var group in ok.GroupBy(r => r.Corpus))
         {
             string path = Path.Combine(folder, $"migrate-{Safe(group.Key)}-summary.png");
-            Summary(group.ToArray(), group.Key).SavePng(path, 1300, 600);
+            AtomicFile.SavePng(Summary(group.ToArray(), group.Key), path, 1300, 600);
             written.Add(path);
         }
 

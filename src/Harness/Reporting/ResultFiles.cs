@@ -111,14 +111,5 @@ public static class ResultFiles
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
-    internal static void Write(string path, string text)
-    {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        File.WriteAllText(path, text);
-    }
+    internal static void Write(string path, string text) => AtomicFile.WriteAllText(path, text);
 }

@@ -52,7 +52,7 @@ public static class TunePlots
             plot.Title($"{outcome.Settings.Corpus} at {Bandwidth.Format(bps)}/s: best over batch sizes and workers at each cell");
             plot.ShowLegend(Alignment.UpperRight);
             string path = Path.Combine(folder, $"tune-{Bandwidth.Format(bps)}.png");
-            plot.SavePng(path, 1000, 650);
+            AtomicFile.SavePng(plot, path, 1000, 650);
             written.Add(path);
         }
 
