@@ -6,7 +6,7 @@ namespace Mecom.Tests.Harness;
 [Collection("console")]
 public class CliTests
 {
-    private static (int Code, string Error) Run(params string[] args)
+    internal static (int Code, string Error) Run(params string[] args)
     {
         var error = new StringWriter();
         TextWriter saved = Console.Error;
