@@ -6,7 +6,7 @@ namespace Mecom.Tests.Fuzzing;
 /// <summary>
 /// The fuzz targets in the suite: every decoder gets its real seeds, every input kept in fuzz/corpus
 /// (regressions found by long runs), and a short run of CsCheck-generated mutations. The long runs
-/// (10 million inputs per decoder, or afl-fuzz) are in the README.
+/// (10 million inputs per decoder, or afl-fuzz) are in docs/design/testing.md.
 /// </summary>
 public class FuzzReplayTests
 {

@@ -41,7 +41,7 @@ public class FaultTests
     /// <summary>
     /// How long a side may take to give up: the write stall timeout plus 4 s for the migration up to the
     /// fault and the detection on a loaded two-core machine (a CI run here took 5.4 s against a 5 s bound).
-    /// What it catches is a hang; the usual 3-4 s is in the README.
+    /// What it catches is a hang; the usual 3-4 s is in docs/results/migration.md.
     /// </summary>
     private static readonly double GiveUpSeconds = EmulatedMigration.StallTimeoutMs / 1000.0 + 4;
 

@@ -24,7 +24,7 @@ public static class CodecsCommand
         var minTime = new Option<double>("--min-time") { Description = "keep adding passes until this many seconds have been spent", DefaultValueFactory = _ => 0 };
         var pageSize = new Option<int?>("--page-size") { Description = "re-cut the images into pages of this size (4096 or 16384)" };
         var sort = new Option<SortColumn>("--sort") { Description = "order of the table: compress, decompress, ratio or name", DefaultValueFactory = _ => SortColumn.Compress };
-        var json = new Option<string?>("--json") { Description = "write the results as JSON (schema in the README)" };
+        var json = new Option<string?>("--json") { Description = "write the results as JSON (schema: docs/design/json.md)" };
         var csv = new Option<string?>("--csv") { Description = "write the results as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
         var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };

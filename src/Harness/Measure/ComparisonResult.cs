@@ -5,7 +5,7 @@ namespace Mecom.Harness.Measure;
 
 /// <summary>
 /// What <c>mecom codecs</c> measured: the one results model every output (table, JSON, CSV, Markdown,
-/// plots) and the gate read. JSON field names are documented in the README ("JSON schema").
+/// plots) and the gate read. JSON field names are documented in docs/design/json.md.
 /// </summary>
 public sealed record ComparisonResult
 {
