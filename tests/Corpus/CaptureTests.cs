@@ -38,7 +38,7 @@ public sealed class CaptureTests : IDisposable
             Thread.Sleep(300);
             string stem = Path.Combine(folder, "sh-loop");
             var capture = new ProcessCapture(workload.Id);
-            CaptureSummary summary = capture.Capture(stem, "sh-loop", "test loop", epochs: 3, intervalMs: 200);
+            CaptureSummary summary = capture.Capture(stem, "sh-loop", "test loop", epochs: 3, intervalMs: 200, cancel: TestContext.Current.CancellationToken);
             Assert.True(summary.Pages > 10, $"{summary.Pages} pages");
             Assert.Equal(3, summary.DirtyPerEpoch.Count);
             Assert.True(summary.DirtyPerEpoch.Sum() > 0, "a busy loop must dirty pages");

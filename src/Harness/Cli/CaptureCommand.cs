@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Mecom.Harness.Corpus;
 using Spectre.Console;
 
@@ -11,6 +12,9 @@ namespace Mecom.Harness.Cli;
 /// </summary>
 public static class CaptureCommand
 {
+    /// <summary>The shell's code for a command ended by SIGINT (128 + 2).</summary>
+    public const int Interrupted = 130;
+
     public static Command Create()
     {
         var pid = new Option<int?>("--pid") { Description = "capture this running process" };
@@ -43,12 +47,25 @@ public static class CaptureCommand
 
         OutputPaths.CheckWritable(stem + ".meta.json");
         Process? started = null;
+
+        // Ctrl-C or a kill while the process is stopped for a snapshot would end this process before its
+        // SIGCONT: turn both into a cancellation the capture unwinds from, resuming the process.
+        using var cancel = new CancellationTokenSource();
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
         try
         {
             int target = pid ?? (started = Start(commandLine)).Id;
             if (started is not null)
             {
-                Thread.Sleep(warmupMs);
+                cancel.Token.WaitHandle.WaitOne(warmupMs);
+                cancel.Token.ThrowIfCancellationRequested();
                 if (started.HasExited)
                 {
                     throw new ArgumentException($"the workload exited during the warm-up with code {started.ExitCode}");
@@ -64,12 +81,18 @@ public static class CaptureCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"reading {capture.Pages:N0} pages x {epochs + 1} snapshots", maxValue: capture.Pages * 4096.0 * (epochs + 1));
-                    summary = capture.Capture(stem, name, what, epochs, intervalMs, bytes => task.Value = bytes);
+                    summary = capture.Capture(stem, name, what, epochs, intervalMs, bytes => task.Value = bytes, cancel.Token);
                 });
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(stem)}.pages.zst/.meta.json{(epochs > 0 ? "/.trace.zst" : string.Empty)}: "
                 + $"{summary!.Pages:N0} pages in {summary.Regions} regions, {summary.UnreadablePages} unreadable (stored as zeros); "
                 + $"dirty pages per epoch: {string.Join(", ", summary.DirtyPerEpoch)}");
             return 0;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            string process = pid is null ? "the workload was ended" : $"process {pid} was resumed";
+            Console.Error.WriteLine($"mecom: capture interrupted: {process}, and nothing was written to {stem}.*");
+            return Interrupted;
         }
         finally
         {

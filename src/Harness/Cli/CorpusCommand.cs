@@ -42,13 +42,8 @@ public static class CorpusCommand
         byte[] image = entry.ReadAllPages();
         int size = entry.PageSize;
         long stride = entry.Pages / pages;
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(outStem));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        using (var file = File.Create(outStem + ".pages.zst"))
+        using var files = new EntryFiles(outStem);
+        using (var file = File.Create(files.Pages))
         using (var zst = new CompressionStream(file, 19, 0, leaveOpen: false))
         {
             for (long i = 0; i < pages; i++)
@@ -65,7 +60,7 @@ public static class CorpusCommand
             Description = $"every {stride}th page ({pages} pages) of '{entry.Name}': {entry.Meta.Description}",
             CapturedWith = $"mecom corpus sample --from {entry.Name} --pages {pages}; source: {entry.Meta.CapturedWith}",
         };
-        File.WriteAllText(outStem + ".meta.json", JsonSerializer.Serialize(meta, CorpusMeta.Json));
+        files.Commit(meta);
         Console.WriteLine($"wrote {outStem}.pages.zst ({new FileInfo(outStem + ".pages.zst").Length / 1024} KiB) and {outStem}.meta.json");
         return 0;
     }

@@ -28,7 +28,8 @@ public static class DumpConverter
         }
 
         long pages = length / PageSize;
-        using (var image = new CompressionStream(File.Create(stem + ".pages.zst"), 12, 0, leaveOpen: false))
+        using var files = new EntryFiles(stem);
+        using (var image = new CompressionStream(File.Create(files.Pages), 12, 0, leaveOpen: false))
         using (var first = File.OpenRead(dumps[0]))
         {
             first.CopyTo(image);
@@ -37,7 +38,7 @@ public static class DumpConverter
         var dirty = new List<int>();
         if (dumps.Count > 1)
         {
-            using var trace = new TraceWriter(stem + ".trace.zst", PageSize, pages, dumps.Count - 1);
+            using var trace = new TraceWriter(files.Trace, PageSize, pages, dumps.Count - 1, zstd: true);
             byte[] a = new byte[PageSize];
             byte[] b = new byte[PageSize];
             for (int k = 1; k < dumps.Count; k++)
@@ -62,7 +63,7 @@ public static class DumpConverter
             }
         }
 
-        File.WriteAllText(stem + ".meta.json", JsonSerializer.Serialize(meta, CorpusMeta.Json));
+        files.Commit(meta);
         Verify(stem, dumps);
         return dirty;
     }

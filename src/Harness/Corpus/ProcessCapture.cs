@@ -47,19 +47,18 @@ public sealed class ProcessCapture
     public long Pages => pages;
 
     /// <param name="progress">Bytes read so far, for a progress bar.</param>
-    public CaptureSummary Capture(string stem, string name, string description, int epochs, int intervalMs, Action<long>? progress = null)
+    /// <param name="cancel">
+    /// Stops between chunks and between epochs: the process is resumed and nothing is left on disk (a
+    /// Ctrl-C that ended the process here would leave it stopped, since SIGINT runs no <c>finally</c>).
+    /// </param>
+    public CaptureSummary Capture(string stem, string name, string description, int epochs, int intervalMs, Action<long>? progress = null, CancellationToken cancel = default)
     {
         if (epochs < 0 || intervalMs < 1)
         {
             throw new ArgumentException("--epochs must be 0 or more and --interval-ms at least 1");
         }
 
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(stem));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
+        using var files = new EntryFiles(stem);
         using SafeFileHandle mem = OpenMemory();
         ulong[] hashes = new ulong[pages];
         byte[] chunk = new byte[Chunk];
@@ -67,9 +66,9 @@ public sealed class ProcessCapture
         long unreadable = 0;
         var clock = Stopwatch.StartNew();
 
-        using (var image = new CompressionStream(File.Create(stem + ".pages.zst"), 3, 0, leaveOpen: false))
+        using (var image = new CompressionStream(File.Create(files.Pages), 3, 0, leaveOpen: false))
         {
-            unreadable = Snapshot(mem, chunk, (index, page) =>
+            unreadable = Snapshot(mem, chunk, cancel, (index, page) =>
             {
                 hashes[index] = XxHash3.HashToUInt64(page);
                 image.Write(page);
@@ -80,33 +79,42 @@ public sealed class ProcessCapture
         var dirty = new List<int>();
         if (epochs > 0)
         {
-            using var trace = new TraceWriter(stem + ".trace.zst", PageSize, pages, epochs);
-            for (int e = 1; e <= epochs; e++)
+            using var trace = new TraceWriter(files.Trace, PageSize, pages, epochs, zstd: true);
+            try
             {
-                // Start to start, so epochs keep their interval however long a snapshot takes.
-                TimeSpan due = TimeSpan.FromMilliseconds((long)e * intervalMs) - clock.Elapsed;
-                if (due > TimeSpan.Zero)
+                for (int e = 1; e <= epochs; e++)
                 {
-                    Thread.Sleep(due);
-                }
-
-                long timeMs = Math.Max(e, (long)clock.Elapsed.TotalMilliseconds);
-                var indices = new List<uint>();
-                var contents = new MemoryStream();
-                Snapshot(mem, chunk, (index, page) =>
-                {
-                    ulong hash = XxHash3.HashToUInt64(page);
-                    if (hash != hashes[index])
+                    // Start to start, so epochs keep their interval however long a snapshot takes.
+                    TimeSpan due = TimeSpan.FromMilliseconds((long)e * intervalMs) - clock.Elapsed;
+                    if (due > TimeSpan.Zero && cancel.WaitHandle.WaitOne(due))
                     {
-                        hashes[index] = hash;
-                        indices.Add((uint)index);
-                        contents.Write(page);
+                        cancel.ThrowIfCancellationRequested();
                     }
 
-                    progress?.Invoke(bytesRead += PageSize);
-                });
-                trace.Write(timeMs, indices, contents.GetBuffer().AsSpan(0, (int)contents.Length));
-                dirty.Add(indices.Count);
+                    long timeMs = Math.Max(e, (long)clock.Elapsed.TotalMilliseconds);
+                    var indices = new List<uint>();
+                    var contents = new MemoryStream();
+                    Snapshot(mem, chunk, cancel, (index, page) =>
+                    {
+                        ulong hash = XxHash3.HashToUInt64(page);
+                        if (hash != hashes[index])
+                        {
+                            hashes[index] = hash;
+                            indices.Add((uint)index);
+                            contents.Write(page);
+                        }
+
+                        progress?.Invoke(bytesRead += PageSize);
+                    });
+                    trace.Write(timeMs, indices, contents.GetBuffer().AsSpan(0, (int)contents.Length));
+                    dirty.Add(indices.Count);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The epochs the header promised will not all come: closing the trace is not the error.
+                trace.Abandon();
+                throw;
             }
         }
 
@@ -130,7 +138,7 @@ public sealed class ProcessCapture
             }).ToArray(),
             trace = epochs > 0 ? new { file = Path.GetFileName(stem) + ".trace", epochs, intervalMs } : null,
         };
-        File.WriteAllText(stem + ".meta.json", JsonSerializer.Serialize(meta, CorpusMeta.Json));
+        files.Commit(meta);
         return new CaptureSummary(pages, regions.Count, unreadable, dirty, stem);
     }
 
@@ -147,7 +155,7 @@ public sealed class ProcessCapture
     }
 
     /// <summary>Reads every page of every region, in order, with the process stopped; returns unreadable pages.</summary>
-    private long Snapshot(SafeFileHandle mem, byte[] chunk, Action<long, ReadOnlySpan<byte>> page)
+    private long Snapshot(SafeFileHandle mem, byte[] chunk, CancellationToken cancel, Action<long, ReadOnlySpan<byte>> page)
     {
         long unreadable = 0;
         Signal(SigStop);
@@ -158,6 +166,7 @@ public sealed class ProcessCapture
             {
                 for (ulong at = region.Start; at < region.End; at += Chunk)
                 {
+                    cancel.ThrowIfCancellationRequested();
                     int length = (int)Math.Min(Chunk, region.End - at);
                     if (!TryRead(mem, chunk.AsSpan(0, length), at))
                     {

@@ -204,13 +204,15 @@ public sealed class TraceWriter : IDisposable
     private readonly int pageSize;
     private readonly int epochs;
     private int written;
+    private bool abandoned;
 
-    public TraceWriter(string path, int pageSize, long pages, int epochs)
+    /// <param name="zstd">Compress; by default when <paramref name="path"/> ends in <c>.zst</c> (a temporary name may not).</param>
+    public TraceWriter(string path, int pageSize, long pages, int epochs, bool? zstd = null)
     {
         this.pageSize = pageSize;
         this.epochs = epochs;
         Stream file = File.Create(path);
-        stream = path.EndsWith(".zst", StringComparison.Ordinal) ? new CompressionStream(file, 9, 0, leaveOpen: false) : file;
+        stream = zstd ?? path.EndsWith(".zst", StringComparison.Ordinal) ? new CompressionStream(file, 9, 0, leaveOpen: false) : file;
         Span<byte> header = stackalloc byte[24];
         BinaryPrimitives.WriteUInt32LittleEndian(header, TraceReader.Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], TraceReader.Version);
@@ -247,10 +249,13 @@ public sealed class TraceWriter : IDisposable
         written++;
     }
 
+    /// <summary>The trace will not be completed (its writer was interrupted): closing it is not an error.</summary>
+    public void Abandon() => abandoned = true;
+
     public void Dispose()
     {
         stream.Dispose();
-        if (written != epochs)
+        if (written != epochs && !abandoned)
         {
             throw new InvalidOperationException($"trace closed after {written} of {epochs} epochs");
         }
