@@ -13,7 +13,7 @@ public class TuneTests
     [InlineData(120.0, 0.0, null)]      // no emulated time to compare with
     public void A_confirmation_far_from_the_simulation_is_flagged(double simulatedMs, double emulatedMs, double? expected)
     {
-        double? off = Mecom.Harness.Cli.TuneCommand.Disagreement(simulatedMs, emulatedMs);
+        double? off = Tuner.Disagreement(simulatedMs, emulatedMs);
         Assert.Equal(expected is null, off is null);
         if (expected is { } e)
         {

@@ -10,10 +10,10 @@ public class ValidationTests
     public void Validation_pairs_each_emulated_run_with_a_simulation_of_the_same_point()
     {
         string stem = Path.Combine(Corpora.ShippedFolder, "python-sqlite");
-        var request = new Mecom.Harness.Cli.MigrateCommand.GridRequest(stem, Strategy.ParseList("zero,lz4"), [1e9, 10e9],
+        var request = new GridRequest(stem, Strategy.ParseList("zero,lz4"), [1e9, 10e9],
             new MigrationSettings { Strategy = Strategy.Parse("raw") }, Json: null, Markdown: null, Plot: null);
         string pairsPath = Path.Combine(Path.GetTempPath(), $"mecom-pairs-{Guid.NewGuid():N}.json");
-        var (simulated, emulated, points) = Mecom.Harness.Cli.SimulateCommand.Validate(request, speeds: null, repeats: 2, pairsPath);
+        var (simulated, emulated, points) = Validation.Validate(request, speeds: null, repeats: 2, RunGrid, pairsPath);
         var downtimes = points.Select(p => p.Downtime).ToArray();
 
         Assert.Equal(4, simulated.Count);
@@ -36,8 +36,8 @@ public class ValidationTests
         // Every run of both repeats, pair by pair, each marked with its repeat.
         MigrationRun[] written = Mecom.Harness.Reporting.MigrationTables.ReadJson(pairsPath).Runs.ToArray();
         // Read back, the file gives the same pairs, so the same verdicts.
-        var (savedSims, savedEmulated) = Mecom.Harness.Cli.SimulateCommand.ReadPairs(pairsPath);
-        var (_, _, again) = Mecom.Harness.Cli.SimulateCommand.Summarise(savedSims, savedEmulated);
+        var (savedSims, savedEmulated) = Validation.ReadPairs(pairsPath);
+        var (_, _, again) = Validation.Summarise(savedSims, savedEmulated);
         File.Delete(pairsPath);
         Assert.Equal(points.Select(p => (p.Downtime.Deviation.Median, p.TotalTime.Median, p.Data.Median)), again.Select(p => (p.Downtime.Deviation.Median, p.TotalTime.Median, p.Data.Median)));
         Assert.Equal(16, written.Length);
@@ -58,6 +58,13 @@ public class ValidationTests
         }
     }
 
+    /// <summary>The grid as <c>simulate --validate</c> runs it, less the console's progress and tables.</summary>
+    private static IReadOnlyList<MigrationRun> RunGrid(GridRequest request, Func<GuestSpec, MigrationSettings, Action<RoundRecord>, MigrationRun> runOne)
+    {
+        GuestSpec[] guests = Mecom.Harness.Corpus.CorpusEntry.Discover(request.Corpus!).Select(e => MigrationGrid.LoadGuest(e, request.Settings)).ToArray();
+        return MigrationGrid.Run(guests, request.Strategies, request.Bandwidths, request.Settings, (spec, settings) => runOne(spec, settings, _ => { }));
+    }
+
     /// <summary>A run of lz4 at 1 Gbit/s on a guest "vm", all that the table and the pairs file read.</summary>
     private static MigrationRun Run(string mode, int? repeat = null, double downtime = 2) => new()
     {
@@ -70,7 +77,7 @@ public class ValidationTests
     [Fact]
     public void Simulations_close_to_their_emulations_pair_by_pair_are_within_the_band()
     {
-        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.02).ToArray());
+        var spread = new DowntimeSpread(Emulated, Emulated.Select(e => e * 1.02).ToArray());
 
         Assert.InRange(spread.Deviation.Median, 0.0199, 0.0201);
         Assert.Equal("within 10%", spread.Verdict(0.10));
@@ -79,7 +86,7 @@ public class ValidationTests
     [Fact]
     public void Simulations_half_again_as_long_are_outside_the_band()
     {
-        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Select(e => e * 1.5).ToArray());
+        var spread = new DowntimeSpread(Emulated, Emulated.Select(e => e * 1.5).ToArray());
 
         Assert.InRange(spread.Deviation.Median, 0.499, 0.501);
         Assert.Equal("outside 10%", spread.Verdict(0.10));
@@ -91,7 +98,7 @@ public class ValidationTests
     {
         // Right on average, but pair by pair from -30% to +30%: nine runs cannot place it inside 10%.
         double[] factors = [0.7, 1.3, 0.8, 1.2, 1.0, 0.75, 1.25, 0.9, 1.1];
-        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated.Zip(factors, (e, f) => e * f).ToArray());
+        var spread = new DowntimeSpread(Emulated, Emulated.Zip(factors, (e, f) => e * f).ToArray());
 
         Assert.Equal("undecided", spread.Verdict(0.10));
     }
@@ -99,17 +106,17 @@ public class ValidationTests
     [Fact]
     public void The_validation_table_renders_each_points_paired_verdict()
     {
-        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0, 300], [300.0, 300]);
+        var exact = PairedPoint.Deviations([300.0, 300], [300.0, 300]);
         var points = new[]
         {
-            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
-            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([5.0], [5.5]), Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [330.0]), exact),
+            new PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
+            new PairedPoint(new([5.0], [5.5]), PairedPoint.Deviations([300.0], [330.0]), exact),
         };
         var output = new StringWriter();
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
         console.Profile.Width = 400;
 
-        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated", downtime: 10.2), Run("simulated", downtime: 5.5)], [Run("emulated", downtime: 10), Run("emulated", downtime: 5)], points));
+        console.Write(Mecom.Harness.Reporting.ValidationTables.Build([Run("simulated", downtime: 10.2), Run("simulated", downtime: 5.5)], [Run("emulated", downtime: 10), Run("emulated", downtime: 5)], points));
 
         string text = output.ToString();
         Assert.Contains("+2.0% (+2% to +2%), within 10%", text);
@@ -122,27 +129,27 @@ public class ValidationTests
     public void The_emulator_is_judged_against_itself_by_its_even_against_its_odd_repeats()
     {
         // Even repeats 2 ms, odd ones 2.5 ms: the two halves of the same minutes land 20% apart.
-        var steady = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread(Emulated, Emulated);
-        var jumpy = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([2.0, 2.5, 2.0, 2.5, 2.0, 2.5], [2.2, 2.2, 2.2, 2.2, 2.2, 2.2]);
-        var single = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([2.0], [2.2]);
+        var steady = new DowntimeSpread(Emulated, Emulated);
+        var jumpy = new DowntimeSpread([2.0, 2.5, 2.0, 2.5, 2.0, 2.5], [2.2, 2.2, 2.2, 2.2, 2.2, 2.2]);
+        var single = new DowntimeSpread([2.0], [2.2]);
 
         Assert.InRange(steady.Halves, -0.01, 0.01);
         Assert.Equal(-0.2, jumpy.Halves, 9);
         Assert.True(double.IsNaN(single.Halves));
 
-        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [300.0]);
+        var exact = PairedPoint.Deviations([300.0], [300.0]);
         MigrationRun[] emulated = [Run("emulated"), Run("emulated") with { Strategy = "zstd:1" }];
-        var points = new[] { new Mecom.Harness.Cli.SimulateCommand.PairedPoint(steady, exact, exact), new Mecom.Harness.Cli.SimulateCommand.PairedPoint(jumpy, exact, exact) };
-        string? note = Mecom.Harness.Cli.SimulateCommand.NoiseNote(emulated, points);
+        var points = new[] { new PairedPoint(steady, exact, exact), new PairedPoint(jumpy, exact, exact) };
+        string? note = Mecom.Harness.Reporting.ValidationTables.NoiseNote(emulated, points);
         Assert.NotNull(note);
         Assert.Contains("at 1 of 2 points", note);
         Assert.Contains("zstd:1 @ 1gbit (-20%)", note);
-        Assert.Null(Mecom.Harness.Cli.SimulateCommand.NoiseNote(emulated[..1], points[..1]));
+        Assert.Null(Mecom.Harness.Reporting.ValidationTables.NoiseNote(emulated[..1], points[..1]));
 
         var output = new StringWriter();
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors, Out = new Spectre.Console.AnsiConsoleOutput(output) });
         console.Profile.Width = 400;
-        console.Write(Mecom.Harness.Cli.SimulateCommand.ValidationTable([Run("simulated"), Run("simulated")], emulated, points));
+        console.Write(Mecom.Harness.Reporting.ValidationTables.Build([Run("simulated"), Run("simulated")], emulated, points));
         Assert.Contains("emulator vs itself", output.ToString());
         Assert.Contains("-20.0%", output.ToString());
     }
@@ -151,17 +158,17 @@ public class ValidationTests
     public void The_validation_plot_is_a_png_named_after_the_corpus()
     {
         string folder = Path.Combine(Path.GetTempPath(), $"mecom-validate-{Guid.NewGuid():N}");
-        var exact = Mecom.Harness.Cli.SimulateCommand.PairedPoint.Deviations([300.0], [300.0]);
+        var exact = PairedPoint.Deviations([300.0], [300.0]);
         var points = new[]
         {
-            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
+            new PairedPoint(new(Emulated, Emulated.Select(e => e * 1.02).ToArray()), exact, exact),
             // Two runs 30x apart: an interval far beyond the drawing's range must still draw.
-            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([0.1, 3.0], [3.0, 0.1]), exact, exact),
-            new Mecom.Harness.Cli.SimulateCommand.PairedPoint(new([5.0], [5.5]), exact, exact),
+            new PairedPoint(new([0.1, 3.0], [3.0, 0.1]), exact, exact),
+            new PairedPoint(new([5.0], [5.5]), exact, exact),
         };
         try
         {
-            string path = Mecom.Harness.Cli.SimulateCommand.WritePlot([Run("emulated"), Run("emulated") with { Strategy = "zstd:1" }, Run("emulated") with { Strategy = "mecom" }], points, 9, folder);
+            string path = Mecom.Harness.Reporting.ValidationPlots.Write([Run("emulated"), Run("emulated") with { Strategy = "zstd:1" }, Run("emulated") with { Strategy = "mecom" }], points, 9, folder);
 
             Assert.Equal(Path.Combine(folder, "validate-vm.png"), path);
             byte[] png = File.ReadAllBytes(path);
@@ -183,15 +190,15 @@ public class ValidationTests
         try
         {
             Write(Run("simulated", 0), Run("emulated", 0), Run("simulated", 1));
-            var e = Assert.Throws<ArgumentException>(() => Mecom.Harness.Cli.SimulateCommand.ReadPairs(path));
+            var e = Assert.Throws<ArgumentException>(() => Validation.ReadPairs(path));
             Assert.Contains("repeat 1 has no emulated run of vm lz4 @ 1gbit", e.Message);
 
             Write(Run("simulated", null), Run("emulated", null));
-            e = Assert.Throws<ArgumentException>(() => Mecom.Harness.Cli.SimulateCommand.ReadPairs(path));
+            e = Assert.Throws<ArgumentException>(() => Validation.ReadPairs(path));
             Assert.Contains("has no repeat", e.Message);
 
             Write(Run("simulated", 0), Run("emulated", 0), Run("emulated", 1), Run("simulated", 1));
-            var (sims, emulated) = Mecom.Harness.Cli.SimulateCommand.ReadPairs(path);
+            var (sims, emulated) = Validation.ReadPairs(path);
             Assert.Equal(2, sims.Count);
             Assert.All(sims, repeat => Assert.Equal("simulated", Assert.Single(repeat).Mode));
             Assert.All(emulated, repeat => Assert.Equal("emulated", Assert.Single(repeat).Mode));
@@ -205,7 +212,7 @@ public class ValidationTests
     [Fact]
     public void One_run_gives_no_interval_to_decide_by()
     {
-        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([5.0], [5.5]);
+        var spread = new DowntimeSpread([5.0], [5.5]);
 
         Assert.InRange(spread.Deviation.Median, 0.0999, 0.1001);
         Assert.Equal("one run: no interval", spread.Verdict(0.10));
@@ -214,7 +221,7 @@ public class ValidationTests
     [Fact]
     public void Pairs_with_no_emulated_downtime_are_left_out_of_the_deviation()
     {
-        var spread = new Mecom.Harness.Cli.SimulateCommand.DowntimeSpread([0.0, 4.0, 4.0], [1.0, 4.0, 4.0]);
+        var spread = new DowntimeSpread([0.0, 4.0, 4.0], [1.0, 4.0, 4.0]);
 
         Assert.Equal(2, spread.Deviation.Samples.Count);
         Assert.Equal(0.0, spread.Deviation.Median, 6);

@@ -1,3 +1,5 @@
+using Mecom.Harness.Corpus;
+
 namespace Mecom.Harness.Cli;
 
 /// <summary>Finds the shipped corpus when the user names none.</summary>
@@ -20,5 +22,17 @@ public static class CorpusLocator
         }
 
         throw new DirectoryNotFoundException("no corpus named and the shipped corpora/ folder was not found; pass --corpus PATH");
+    }
+
+    /// <summary>Default guests: the shipped VM entry, or every entry at <c>--corpus</c>.</summary>
+    internal static IReadOnlyList<CorpusEntry> Entries(string? corpus)
+    {
+        if (corpus is not null)
+        {
+            return CorpusEntry.Discover(corpus);
+        }
+
+        string folder = CorpusLocator.Default();
+        return CorpusEntry.Discover(Path.Combine(folder, "vm-kvstore"));
     }
 }

@@ -66,7 +66,7 @@ public static class GateCommands
 
     private static IReadOnlyList<Migration.Policy.MigrationRun> MeasureMigration(string? corpus)
     {
-        Corpus.CorpusEntry entry = MigrateCommand.Entries(corpus) is [var one] ? one
+        Corpus.CorpusEntry entry = CorpusLocator.Entries(corpus) is [var one] ? one
             : throw new ArgumentException("--migration-corpus must name one entry (a file stem)");
         IReadOnlyList<Migration.Policy.MigrationRun> runs = [];
         AnsiConsole.Status().Start("simulating the migration metrics (free CPUs: sizes and link only)", _ =>

@@ -50,9 +50,9 @@ public static class RunCommand
         {
             AnsiConsole.Write(new Rule("[bold]3. migration[/]").LeftJustified());
             string guests = MigrationGuests(corpus);
-            var request = new MigrateCommand.GridRequest(guests, Strategy.Default, bandwidths, new MigrationSettings { Strategy = Strategy.Parse("raw") },
+            var request = new GridRequest(guests, Strategy.Default, bandwidths, new MigrationSettings { Strategy = Strategy.Parse("raw") },
                 Path.Combine(folder, "migrate.json"), Path.Combine(folder, "migrate.md"), folder);
-            runs = MigrateCommand.Execute(request, (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound));
+            runs = GridExecution.Execute(request, (spec, settings, onRound) => EmulatedMigration.RunInProcess(spec, settings, onRound));
             Summary(runs);
         }
 

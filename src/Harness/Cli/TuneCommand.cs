@@ -24,7 +24,7 @@ public static class TuneCommand
         var output = new Option<string>("--out") { Description = "the settings file to write (read by migrate/simulate/codecs --settings)", DefaultValueFactory = _ => "results/tuned.json" };
         var plot = new Option<string?>("--plot") { Description = "folder for one heatmap PNG per bandwidth; default: beside --out" };
         var noConfirm = new Option<bool>("--no-confirm") { Description = "skip the emulated confirmation of each winner" };
-        var grid = new MigrateCommand.GridOptions();
+        var grid = new GridOptions();
         var command = new Command("tune", "sweep the selector's thresholds, batch size and workers per bandwidth in the simulator; write the best settings")
         {
             corpus, bandwidths, threads, batches, wkdm, rawAbove, objective, output, plot, noConfirm,
@@ -43,7 +43,7 @@ public static class TuneCommand
             IReadOnlyList<double> bps = Bandwidth.ParseList(r.GetValue(bandwidths)!);
             MigrationSettings baseSettings = grid.Settings(r);
 
-            CorpusEntry entry = MigrateCommand.Entries(r.GetValue(corpus)) is [var one] ? one
+            CorpusEntry entry = CorpusLocator.Entries(r.GetValue(corpus)) is [var one] ? one
                 : throw new ArgumentException("--corpus must name one entry for tune (a file stem, not a folder)");
             GuestSpec guest = MigrationGrid.LoadGuest(entry, baseSettings);
             CostTable costs = null!;
@@ -86,7 +86,7 @@ public static class TuneCommand
                     emuDown = F(emulated.DowntimeMs, "0.0") + (emulated.Exact ? "" : " [red]NOT EXACT[/]");
                     emuTime = F(emulated.TotalTimeMs / 1000, "0.000");
                     emuData = F(emulated.BytesSent / 1048576.0, "0.00");
-                    if (Disagreement(c.TotalTimeMs, emulated.TotalTimeMs) is { } off)
+                    if (Tuner.Disagreement(c.TotalTimeMs, emulated.TotalTimeMs) is { } off)
                     {
                         warnings.Add($"{c.Bandwidth}: simulated total time {off:+0%;-0%} against the emulated run");
                     }
@@ -100,7 +100,7 @@ public static class TuneCommand
             AnsiConsole.Write(table);
             if (warnings.Count > 0)
             {
-                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(string.Join("; ", warnings))} (more than {ConfirmTolerance:0%} apart): the sweep rests on prices measured once, in one minute of a machine whose speed drifts, and short CPU-bound runs vary most; run tune again before trusting that choice.[/]");
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(string.Join("; ", warnings))} (more than {Tuner.ConfirmTolerance:0%} apart): the sweep rests on prices measured once, in one minute of a machine whose speed drifts, and short CPU-bound runs vary most; run tune again before trusting that choice.[/]");
             }
 
             AnsiConsole.MarkupLine($"use it: [bold]mecom migrate --settings {Markup.Escape(settingsPath)}[/] (or simulate / codecs --settings)");
@@ -110,24 +110,6 @@ public static class TuneCommand
     }
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// Beyond this the simulated and emulated total times of a confirmed choice disagree by more than the
-    /// validation ever saw between the engines here (within 10%, single runs at 1 Gbit/s within 20%).
-    /// </summary>
-    internal const double ConfirmTolerance = 0.25;
-
-    /// <summary>The simulated total time's deviation from the emulated confirmation when beyond <see cref="ConfirmTolerance"/>, else null.</summary>
-    internal static double? Disagreement(double simulatedMs, double emulatedMs)
-    {
-        if (emulatedMs <= 0)
-        {
-            return null;
-        }
-
-        double off = simulatedMs / emulatedMs - 1;
-        return Math.Abs(off) > ConfirmTolerance ? off : null;
-    }
 
     internal static int[] Ints(string text, string option, int min, int max)
     {

@@ -22,6 +22,25 @@ public static class ValidationPlots
     /// <summary>Deviations beyond this (as a fraction) are drawn at it: a 2-run interval can reach ±1000%.</summary>
     private const double Clip = 1.5;
 
+    /// <summary>The validation's picture, <c>validate-CORPUS.png</c> (or <c>validate.png</c> for several corpora) in <paramref name="folder"/>.</summary>
+    public static string Write(IReadOnlyList<MigrationRun> emulated, IReadOnlyList<PairedPoint> points, int repeats, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string[] corpora = emulated.Select(e => e.Corpus).Distinct().ToArray();
+        var marks = emulated.Select((e, i) => (e, p: points[i])).Where(x => x.e.Error is null).Select(x =>
+        {
+            DowntimeSpread d = x.p.Downtime;
+            Agreement verdict = d.Judge(Validation.Band);
+            string label = corpora.Length > 1 ? $"{x.e.Corpus}\n{x.e.Strategy}\n{x.e.Bandwidth}" : $"{x.e.Strategy}\n{x.e.Bandwidth}";
+            bool interval = verdict != Agreement.NoInterval;
+            return new ValidationMark(label, d.Deviation.Samples.ToArray(), d.Deviation.Median, interval ? d.Deviation.CiLow : double.NaN, interval ? d.Deviation.CiHigh : double.NaN,
+                d.Halves, verdict == Agreement.Within, verdict == Agreement.Outside);
+        }).ToArray();
+        string name = corpora.Length == 1 ? $"validate-{MigrationPlots.Safe(corpora[0])}.png" : "validate.png";
+        string title = $"{string.Join(", ", corpora)}: simulated against emulated downtime, pair by pair ({repeats} repeats)";
+        return Write(marks, Validation.Band, title, Path.Combine(folder, name));
+    }
+
     public static string Write(IReadOnlyList<ValidationMark> points, double band, string title, string path)
     {
         var plot = new Plot();
