@@ -1,18 +1,9 @@
 using System.Diagnostics;
 using Mecom.Codecs;
-using Mecom.Codecs.Delta;
 using Mecom.Codecs.General;
-using Mecom.Codecs.Hashing;
 using Mecom.Harness.Measure;
 
 namespace Mecom.Harness.Migration.Simulator;
-
-/// <summary>What one codec costs on a guest's pages: exact sizes per page, times per page class.</summary>
-/// <param name="Codec">Canonical codec name.</param>
-/// <param name="Size">Compressed bytes per content id; <see cref="PageCodec.DidNotFit"/> when it does not shrink.</param>
-/// <param name="CompressNs">Mean nanoseconds per page, by <see cref="PageClass"/>.</param>
-/// <param name="DecompressNs">Mean nanoseconds per page, by <see cref="PageClass"/>.</param>
-public sealed record CodecCosts(string Codec, int[] Size, double[] CompressNs, double[] DecompressNs);
 
 /// <summary>
 /// The simulator's price list, measured once per guest: every codec's exact output size on every page the
@@ -199,336 +190,26 @@ public sealed class CostTable
 
         double[] compress = new double[PageClassifier.All.Count];
         double[] decompress = new double[PageClassifier.All.Count];
-        if (!timed)
+        if (timed)
         {
-            (codec as IDisposable)?.Dispose();
-            codecs[key] = new CodecCosts(codec.Name, size, compress, decompress);
-            return;
-        }
-
-        byte[] page = new byte[PageSize];
-        WarmUp(() =>
-        {
-            foreach (int id in Sample(PageClass.Other).Concat(Sample(PageClass.WkdmFriendly)).Take(256))
-            {
-                int n = codec.Compress(Contents(id).Span, output);
-                if (n >= 0)
-                {
-                    codec.Decompress(output.AsSpan(0, n), page);
-                }
-            }
-        });
-        foreach (PageClass c in PageClassifier.All)
-        {
-            if (saved?.ByClass?.GetValueOrDefault(PageClassifier.Key(c)) is { } row && row.CompressMBps.Median > 0)
-            {
-                compress[(int)c] = PageSize / row.CompressMBps.Median * 1e3;
-                decompress[(int)c] = PageSize / row.DecompressMBps.Median * 1e3;
-                continue;
-            }
-
-            int[] ids = Sample(c);
-            if (ids.Length == 0)
-            {
-                continue;
-            }
-
-            byte[][] compressed = ids.Select(id => Compressed(codec, Contents(id).Span)).ToArray();
-            compress[(int)c] = MedianNs(passes, ids.Length, () =>
-            {
-                foreach (int id in ids)
-                {
-                    codec.Compress(Contents(id).Span, output);
-                }
-            });
-            // Pages that did not fit go raw (the target copies them, CopyNs): the mean is over the pages decoded.
-            int decoded = compressed.Count(z => z.Length > 0);
-            decompress[(int)c] = decoded == 0 ? 0 : MedianNs(passes, decoded, () =>
-            {
-                foreach (byte[] z in compressed)
-                {
-                    if (z.Length == 0)
-                    {
-                        continue;
-                    }
-
-                    codec.Decompress(z, page);
-                }
-            });
+            CodecTiming.PerClass(codec, this, passes, saved, compress, decompress);
         }
 
         (codec as IDisposable)?.Dispose();
         codecs[key] = new CodecCosts(codec.Name, size, compress, decompress);
     }
 
-    private static byte[] Compressed(IPageCodec codec, ReadOnlySpan<byte> page)
-    {
-        byte[] output = new byte[page.Length];
-        int n = codec.Compress(page, output);
-        return n < 0 ? [] : output[..n];
-    }
-
-    private int[] Sample(PageClass c)
-    {
-        var ids = new List<int>();
-        for (int id = 0; id < Classes.Length; id++)
-        {
-            if (Classes[id] == (byte)c)
-            {
-                ids.Add(id);
-            }
-        }
-
-        // Evenly spaced, so a class's pages from all over the image are timed, not its first few.
-        int n = Math.Min(ids.Count, TimedPagesPerClass);
-        return Enumerable.Range(0, n).Select(i => ids[(int)((long)i * ids.Count / n)]).ToArray();
-    }
-
     private void MeasureFixed(int passes)
     {
         int[] ids = Enumerable.Range(0, Math.Min(Classes.Length, TimedPagesPerClass)).Select(i => (int)((long)i * Classes.Length / Math.Min(Classes.Length, TimedPagesPerClass))).ToArray();
-        byte[] page = new byte[PageSize];
-        byte[] delta = new byte[PageSize];
-        WarmUp(() =>
-        {
-            foreach (int id in ids)
-            {
-                Contents(id).Span.CopyTo(page);
-                PageHash.Of(page, id);
-                XbzrleDelta.Encode(page, Contents(ids[0]).Span, delta);
-            }
-        });
-        CopyHashNs = MedianNs(passes, ids.Length, () =>
-        {
-            foreach (int id in ids)
-            {
-                Contents(id).Span.CopyTo(page);
-                PageHash.Of(page, id);
-            }
-        });
-        VerifyNs = MedianNs(passes, ids.Length, () =>
-        {
-            foreach (int id in ids)
-            {
-                PageHash.Of(Contents(id).Span, id);
-            }
-        });
-        CopyNs = MedianNs(passes, ids.Length, () =>
-        {
-            foreach (int id in ids)
-            {
-                Contents(id).Span.CopyTo(page);
-            }
-        });
-
-        // Deltas between neighbouring pages stand for a page and its next version: their cost, not their size, is used.
-        var lengths = new int[ids.Length];
-        DeltaEncodeNs = MedianNs(passes, ids.Length, () =>
-        {
-            for (int i = 0; i < ids.Length; i++)
-            {
-                lengths[i] = XbzrleDelta.Encode(Contents(ids[i]).Span, Contents(ids[(i + 1) % ids.Length]).Span, delta);
-            }
-        });
+        (CopyHashNs, VerifyNs, CopyNs, DeltaEncodeNs) = CodecTiming.PageWork(this, ids, passes);
         DeltaDecodeNs = CopyNs;
 
-        SocketNsPerByte = MeasureSocket(passes);
-        FirstTouchNs = MeasureFirstTouch(passes, PageSize);
-        PauseNs = MeasurePause(passes);
-        WakeNs = MeasureWake(passes);
+        SocketNsPerByte = MachineCosts.SocketNsPerByte(passes);
+        FirstTouchNs = MachineCosts.FirstTouchNs(passes, PageSize);
+        PauseNs = MachineCosts.PauseNs(passes, PageSize);
+        WakeNs = MachineCosts.WakeNs(passes);
 
-        // A cache of 32 MiB at 4 KiB pages (a quarter of a 128 MiB guest, the default share), so the copies
-        // land in memory as they do in a migration, not in a cache small enough to stay in the CPU's caches.
-        // Pages are kept as the sender's codec encoded them; mecom's output stands for it (a hit's decode is
-        // priced apart, at that codec's decompress price).
-        using var cache = new Mecom.Codecs.Delta.PageCache(Math.Max(1, (32 << 20) / PageSize), PageSize);
-        IPageCodec keeper = CodecRegistry.Create("mecom");
-        byte[][] kept = ids.Select(id => Compressed(keeper, Contents(id).Span)).ToArray();
-        long next = 0;
-        CachePutNs = MedianNs(passes, ids.Length, () =>
-        {
-            for (int i = 0; i < ids.Length; i++)
-            {
-                long page = next++;
-                cache.TryGet(page, out _);
-                cache.Put(page, Contents(ids[i]).Span, kept[i], keeper);
-            }
-        });
-        (keeper as IDisposable)?.Dispose();
-    }
-
-    /// <summary>How long <see cref="GuestWorkload.Pause"/> takes on a guest writing a page every 5 ms, between writes.</summary>
-    private double MeasurePause(int passes)
-    {
-        var samples = new double[passes];
-        byte[] image = new byte[8 * PageSize];
-        for (int p = 0; p < passes; p++)
-        {
-            using var guest = new StripeEditWorkload(image, PageSize, rate: 200, stride: 1);
-            guest.Start(new GuestMemory(image.ToArray(), PageSize));
-            Thread.Sleep(2);
-            long t0 = Stopwatch.GetTimestamp();
-            guest.Pause();
-            samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency;
-        }
-
-        return Statistics.Median(samples);
-    }
-
-    /// <summary>One-way hand-off to a thread blocked on a monitor after idling 2 ms, the signalling thread busy: median of 7 per pass.</summary>
-    private static double MeasureWake(int passes)
-    {
-        int n = 7 * Math.Max(1, passes);
-        var samples = new double[n];
-        var gate = new object();
-        bool signalled = false;
-        long sentAt = 0;
-        var waiter = new Thread(() =>
-        {
-            for (int i = 0; i < n; i++)
-            {
-                lock (gate)
-                {
-                    while (!signalled)
-                    {
-                        Monitor.Wait(gate);
-                    }
-
-                    samples[i] = (Stopwatch.GetTimestamp() - sentAt) * 1e9 / Stopwatch.Frequency;
-                    signalled = false;
-                    Monitor.PulseAll(gate);
-                }
-            }
-        }) { IsBackground = true };
-        waiter.Start();
-        for (int i = 0; i < n; i++)
-        {
-            // Busy, as the sender is between rounds, while the other thread idles in its wait.
-            long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 500;
-            while (Stopwatch.GetTimestamp() < until)
-            {
-            }
-
-            lock (gate)
-            {
-                sentAt = Stopwatch.GetTimestamp();
-                signalled = true;
-                Monitor.PulseAll(gate);
-                while (signalled)
-                {
-                    Monitor.Wait(gate);
-                }
-            }
-        }
-
-        waiter.Join();
-        return Statistics.Median(samples);
-    }
-
-    /// <summary>
-    /// Nanoseconds per page for the first write to freshly mapped memory, less a write to memory already
-    /// mapped. 48 MiB per pass: above glibc's largest mmap threshold, so every pass gets new pages from the kernel.
-    /// </summary>
-    private static unsafe double MeasureFirstTouch(int passes, int pageSize)
-    {
-        const int Bytes = 48 << 20;
-        int pages = Bytes / pageSize;
-        var samples = new double[passes];
-        for (int p = 0; p < passes; p++)
-        {
-            byte* memory = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(Bytes);
-            try
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < pages; i++)
-                {
-                    new Span<byte>(memory + (long)i * pageSize, pageSize).Fill(1);
-                }
-
-                long t1 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < pages; i++)
-                {
-                    new Span<byte>(memory + (long)i * pageSize, pageSize).Fill(2);
-                }
-
-                long t2 = Stopwatch.GetTimestamp();
-                samples[p] = Math.Max(0, (t1 - t0) - (t2 - t1)) * 1e9 / Stopwatch.Frequency / pages;
-            }
-            finally
-            {
-                System.Runtime.InteropServices.NativeMemory.Free(memory);
-            }
-        }
-
-        return Statistics.Median(samples);
-    }
-
-    /// <summary>Process CPU per byte pushed through a loopback connection by one thread and read by another.</summary>
-    private static double MeasureSocket(int passes)
-    {
-        const int Bytes = 16 << 20;
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new System.Net.Sockets.TcpClient { NoDelay = true };
-        client.Connect((System.Net.IPEndPoint)listener.LocalEndpoint);
-        using System.Net.Sockets.TcpClient accepted = listener.AcceptTcpClient();
-        System.Net.Sockets.NetworkStream send = client.GetStream();
-        System.Net.Sockets.NetworkStream receive = accepted.GetStream();
-        byte[] chunk = new byte[128 * 1024];
-        var samples = new double[passes + 1];
-        using var process = Process.GetCurrentProcess();
-        for (int p = 0; p <= passes; p++)
-        {
-            process.Refresh();
-            TimeSpan before = process.TotalProcessorTime;
-            var reader = Task.Factory.StartNew(() =>
-            {
-                byte[] buffer = new byte[1 << 20];
-                for (int got = 0; got < Bytes;)
-                {
-                    int n = receive.Read(buffer);
-                    got += n > 0 ? n : throw new IOException("loopback connection closed while measuring");
-                }
-            }, TaskCreationOptions.LongRunning);
-            for (int sent = 0; sent < Bytes; sent += chunk.Length)
-            {
-                send.Write(chunk);
-            }
-
-            reader.Wait();
-            process.Refresh();
-            samples[p] = (process.TotalProcessorTime - before).TotalMilliseconds * 1e6 / Bytes;
-        }
-
-        // The first pass warms the connection up (windows, buffers); the median of the rest.
-        return Statistics.Median(samples[1..]);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="pass"/> for at least 0.3 s: the runtime compiles methods first without
-    /// optimisation and replaces them after some calls and a delay; prices taken before that would be 10x off.
-    /// </summary>
-    private static void WarmUp(Action pass)
-    {
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            pass();
-        }
-        while (clock.Elapsed.TotalSeconds < 0.3);
-    }
-
-    private static double MedianNs(int passes, int pages, Action pass)
-    {
-        pass(); // warm-up
-        double[] samples = new double[passes];
-        for (int p = 0; p < passes; p++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            pass();
-            samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / Math.Max(1, pages);
-        }
-
-        return Statistics.Median(samples);
+        CachePutNs = CodecTiming.CachePutNs(this, ids, passes);
     }
 }
