@@ -19,7 +19,7 @@ public readonly record struct ValidationMark(string Label, double[] Pairs, doubl
 /// </summary>
 public static class ValidationPlots
 {
-    /// <summary>Deviations beyond this (as a fraction) are drawn at it: a 2-run interval can reach ±1000%.</summary>
+    /// <summary>Deviations beyond this (as a fraction) are drawn at it: the interval of a few widely spread runs can reach far beyond any band.</summary>
     private const double Clip = 1.5;
 
     /// <summary>The validation's picture, <c>validate-CORPUS.png</c> (or <c>validate.png</c> for several corpora) in <paramref name="folder"/>.</summary>

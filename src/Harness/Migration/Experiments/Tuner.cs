@@ -159,7 +159,8 @@ public static class Tuner
 
     /// <summary>
     /// Beyond this the simulated and emulated total times of a confirmed choice disagree by more than the
-    /// validation ever saw between the engines here (within 10%, single runs at 1 Gbit/s within 20%).
+    /// engines do in a validation: wider than its 10% band, as a confirmation is one run, not a median of
+    /// paired repeats, and the prices were measured once, minutes before.
     /// </summary>
     internal const double ConfirmTolerance = 0.25;
 

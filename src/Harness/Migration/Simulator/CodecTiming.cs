@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mecom.Codecs;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Hashing;
@@ -47,7 +46,7 @@ internal static class CodecTiming
             }
 
             byte[][] compressed = ids.Select(id => Compressed(codec, table.Contents(id).Span)).ToArray();
-            compress[(int)c] = MedianNs(passes, ids.Length, () =>
+            compress[(int)c] = PassTimer.MedianNs(passes, ids.Length, () =>
             {
                 foreach (int id in ids)
                 {
@@ -56,7 +55,7 @@ internal static class CodecTiming
             });
             // Pages that did not fit go raw (the target copies them, CopyNs): the mean is over the pages decoded.
             int decoded = compressed.Count(z => z.Length > 0);
-            decompress[(int)c] = decoded == 0 ? 0 : MedianNs(passes, decoded, () =>
+            decompress[(int)c] = decoded == 0 ? 0 : PassTimer.MedianNs(passes, decoded, () =>
             {
                 foreach (byte[] z in compressed)
                 {
@@ -85,7 +84,7 @@ internal static class CodecTiming
                 XbzrleDelta.Encode(page, table.Contents(ids[0]).Span, delta);
             }
         });
-        double copyHash = MedianNs(passes, ids.Length, () =>
+        double copyHash = PassTimer.MedianNs(passes, ids.Length, () =>
         {
             foreach (int id in ids)
             {
@@ -93,14 +92,14 @@ internal static class CodecTiming
                 PageHash.Of(page, id);
             }
         });
-        double verify = MedianNs(passes, ids.Length, () =>
+        double verify = PassTimer.MedianNs(passes, ids.Length, () =>
         {
             foreach (int id in ids)
             {
                 PageHash.Of(table.Contents(id).Span, id);
             }
         });
-        double copy = MedianNs(passes, ids.Length, () =>
+        double copy = PassTimer.MedianNs(passes, ids.Length, () =>
         {
             foreach (int id in ids)
             {
@@ -110,7 +109,7 @@ internal static class CodecTiming
 
         // Deltas between neighbouring pages stand for a page and its next version: their cost, not their size, is used.
         var lengths = new int[ids.Length];
-        double deltaEncode = MedianNs(passes, ids.Length, () =>
+        double deltaEncode = PassTimer.MedianNs(passes, ids.Length, () =>
         {
             for (int i = 0; i < ids.Length; i++)
             {
@@ -131,7 +130,7 @@ internal static class CodecTiming
         IPageCodec keeper = CodecRegistry.Create("mecom");
         byte[][] kept = ids.Select(id => Compressed(keeper, table.Contents(id).Span)).ToArray();
         long next = 0;
-        double put = MedianNs(passes, ids.Length, () =>
+        double put = PassTimer.MedianNs(passes, ids.Length, () =>
         {
             for (int i = 0; i < ids.Length; i++)
             {
@@ -168,30 +167,8 @@ internal static class CodecTiming
     }
 
     /// <summary>
-    /// Runs <paramref name="pass"/> for at least 0.3 s: the runtime compiles methods first without
-    /// optimisation and replaces them after some calls and a delay; prices taken before that would be 10x off.
+    /// Runs <paramref name="pass"/> for at least 0.3 s, so the prices are those of the optimised code a
+    /// migration runs, not of the first, unoptimised compile.
     /// </summary>
-    private static void WarmUp(Action pass)
-    {
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            pass();
-        }
-        while (clock.Elapsed.TotalSeconds < 0.3);
-    }
-
-    private static double MedianNs(int passes, int pages, Action pass)
-    {
-        pass(); // warm-up
-        double[] samples = new double[passes];
-        for (int p = 0; p < passes; p++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            pass();
-            samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / Math.Max(1, pages);
-        }
-
-        return Statistics.Median(samples);
-    }
+    private static void WarmUp(Action pass) => PassTimer.WarmUp(pass, 0.3);
 }

@@ -47,37 +47,36 @@ public sealed class CostTable
 
     /// <summary>
     /// Source, every page a delta strategy sends: the lookup and the copy into the old-page cache, evicting
-    /// as it fills (unpriced, the emulator's mecom+delta ran about 60 ms longer than the simulated one over
-    /// a 128 MiB first round at 1 Gbit/s).
+    /// as it fills. The emulator pays it on every page it sends, so a simulation that left it unpriced ran
+    /// its delta strategies short of the emulated ones.
     /// </summary>
     public double CachePutNs { get; private set; }
 
     /// <summary>
     /// CPU nanoseconds per byte carried over a loopback TCP connection, sending and receiving together: the
-    /// emulator's link is a real socket whose kernel copies run on the same cores as the codecs (0.7-1.2 ns
-    /// per byte here, so 128 MiB sent raw cost more CPU than hashing it twice).
+    /// emulator's link is a real socket whose kernel copies run on the same cores as the codecs, so every
+    /// byte sent takes CPU from them, most of all when pages go raw.
     /// </summary>
     public double SocketNsPerByte { get; private set; }
 
     /// <summary>
-    /// Target, the first write to each page of its fresh memory: the kernel's page fault and zeroing (about
-    /// 3 us a page here: 100 ms of CPU for a 128 MiB guest, which a destination without preallocated
-    /// memory pays during the first round, as the emulator's target does).
+    /// Target, the first write to each page of its fresh memory: the kernel's page fault and zeroing, which
+    /// a destination without preallocated memory pays during the first round, as the emulator's target does.
     /// </summary>
     public double FirstTouchNs { get; private set; }
 
     /// <summary>
-    /// Stopping the guest: taking the lock its writes hold and signalling its thread (15-45 us here), time
-    /// inside the downtime that the emulator spends, as a hypervisor spends time pausing its vCPUs.
+    /// Stopping the guest: taking the lock its writes hold and signalling its thread, time inside the
+    /// downtime that the emulator spends, as a hypervisor spends time pausing its vCPUs.
     /// </summary>
     public double PauseNs { get; private set; }
 
     /// <summary>
-    /// Handing work to a thread blocked waiting for it, from the signal to the thread running (40-100 us
-    /// here for a thread idle a few milliseconds, with a tail to 1 ms). The emulator's stop-and-copy round
-    /// passes through such hand-offs on its critical path (the target's reader woken by a frame, its decoder
-    /// by the queue, the reader by the last decode, the source by the target's reply), each invisible in
-    /// bulk rounds, where the threads are busy, but not in a round of 1-3 ms.
+    /// Handing work to a thread blocked waiting for it, from the signal to the thread running. The
+    /// emulator's stop-and-copy round passes through such hand-offs on its critical path (the target's
+    /// reader woken by a frame, its decoder by the queue, the reader by the last decode, the source by the
+    /// target's reply), each invisible in bulk rounds, where the threads are busy, but not in a final round
+    /// of a few milliseconds.
     /// </summary>
     public double WakeNs { get; private set; }
 

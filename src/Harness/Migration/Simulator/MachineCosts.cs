@@ -21,7 +21,7 @@ internal static class MachineCosts
             Thread.Sleep(2);
             long t0 = Stopwatch.GetTimestamp();
             guest.Pause();
-            samples[p] = (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency;
+            samples[p] = PassTimer.NanosecondsSince(t0);
         }
 
         return Statistics.Median(samples);
@@ -46,7 +46,7 @@ internal static class MachineCosts
                         Monitor.Wait(gate);
                     }
 
-                    samples[i] = (Stopwatch.GetTimestamp() - sentAt) * 1e9 / Stopwatch.Frequency;
+                    samples[i] = PassTimer.NanosecondsSince(sentAt);
                     signalled = false;
                     Monitor.PulseAll(gate);
                 }
