@@ -10,6 +10,7 @@ namespace Mecom.Harness.Cli;
 /// </summary>
 internal static class GridExecution
 {
+    /// <summary>The request's guests, loaded under a status line: a corpus folder can take a while to read.</summary>
     internal static IReadOnlyList<GuestSpec> LoadGuests(GridRequest request)
     {
         IReadOnlyList<CorpusEntry> entries = CorpusLocator.Entries(request.Corpus);
@@ -24,6 +25,11 @@ internal static class GridExecution
         return guests;
     }
 
+    /// <summary>
+    /// Runs every point of <paramref name="request"/> through <paramref name="runOne"/> (the emulator, a remote
+    /// target or the simulator), each with the request's tuned settings applied, and shows and writes the runs.
+    /// Output paths are checked first, so a bad one fails before minutes of migrations rather than after.
+    /// </summary>
     internal static IReadOnlyList<MigrationRun> Execute(GridRequest request, Func<GuestSpec, MigrationSettings, Action<RoundRecord>, MigrationRun> runOne, string title = "Emulated pre-copy migration", bool warmUp = true)
     {
         foreach (string? path in new[] { request.Json, request.Markdown })
