@@ -22,7 +22,7 @@ internal sealed class GridOptions
     public readonly Option<long> HotSet = new("--hot-set") { Description = "synthetic guest: pages it writes to", DefaultValueFactory = _ => 4096 };
     public readonly Option<int> Seed = new("--seed") { Description = "synthetic guest's random seed", DefaultValueFactory = _ => 1 };
     public readonly Option<double> MaxSeconds = new("--max-seconds") { Description = "cap on one run's pre-copy, seconds", DefaultValueFactory = _ => 600 };
-    public readonly Option<string?> Json = new("--json") { Description = "write the runs as JSON (a runs list; schema in the README)" };
+    public readonly Option<string?> Json = new("--json") { Description = "write the runs as JSON (a runs list; schema: docs/design/json.md)" };
     public readonly Option<string?> Markdown = new("--markdown") { Description = "write the table as Markdown" };
     public readonly Option<string?> SettingsFile = new("--settings") { Description = "apply a 'mecom tune' settings file: per bandwidth, the selector's thresholds, batch size and workers" };
     public readonly Option<string?> Plot = new("--plot") { Description = "write PNG plots (per-round bytes and dirty pages; downtime/time/data bars) into this folder" };
