@@ -87,12 +87,7 @@ public sealed class FrameBuilder
     /// </summary>
     public FrameStats Build(ReadOnlySpan<byte> memory, ReadOnlySpan<long> indices, IPageCodec codec, PageCache? cache = null, double rawAbove = 1)
     {
-        if (rawAbove is <= 0 or > 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rawAbove), rawAbove, "the raw threshold is a fraction of the page in (0, 1]");
-        }
-
-        int rawLimit = (int)(rawAbove * PageSize);
+        var plan = new PagePlan(PageSize, rawAbove);
         if (indices.Length > BatchPages)
         {
             throw new ArgumentException($"{indices.Length} pages do not fit a batch of {BatchPages}");
@@ -131,31 +126,23 @@ public sealed class FrameBuilder
             Span<byte> page = copies.AsSpan(copiesOffset + i * PageSize, PageSize);
             memory.Slice((int)(index * PageSize), PageSize).CopyTo(page);
             Span<byte> payload = output.Slice(at + BatchFrame.RecordHeaderBytes, PageSize);
-            int length = codec.Compress(page, payload);
-            byte kind = BatchFrame.KindCompressed;
-            if (length == PageCodec.DidNotFit || length > rawLimit)
-            {
-                length = PageSize;
-                kind = BatchFrame.KindRaw;
-            }
-
+            PageFate encoded = plan.Encoded(codec.Compress(page, payload));
+            PageFate fate = encoded;
             if (cache is not null)
             {
-                // Only a delta shorter than the normal record is worth the target's trouble.
                 int delta = reader!.TryGet(index, out ReadOnlySpan<byte> previous)
-                    ? XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, Math.Min(length, PageSize - 1)))
+                    ? XbzrleDelta.Encode(previous, page, scratch.AsSpan(0, plan.DeltaRoom(encoded)))
                     : PageCodec.DidNotFit;
                 // The cache keeps the page as the codec encoded it, before a delta takes its place in the record.
-                cache.Put(index, page, kind == BatchFrame.KindCompressed ? payload[..length] : default, codec);
-                if (delta != PageCodec.DidNotFit)
+                cache.Put(index, page, encoded.Kind == BatchFrame.KindCompressed ? payload[..encoded.Length] : default, codec);
+                fate = PagePlan.WithDelta(encoded, delta);
+                if (fate.Kind == BatchFrame.KindDelta)
                 {
-                    scratch.AsSpan(0, delta).CopyTo(payload);
-                    length = delta;
-                    kind = BatchFrame.KindDelta;
+                    scratch.AsSpan(0, fate.Length).CopyTo(payload);
                 }
             }
 
-            switch (kind)
+            switch (fate.Kind)
             {
                 case BatchFrame.KindRaw:
                     page.CopyTo(payload);
@@ -175,10 +162,10 @@ public sealed class FrameBuilder
             }
 
             BinaryPrimitives.WriteUInt64LittleEndian(output[at..], (ulong)index);
-            output[at + 8] = kind;
-            BinaryPrimitives.WriteUInt32LittleEndian(output[(at + 9)..], (uint)length);
+            output[at + 8] = fate.Kind;
+            BinaryPrimitives.WriteUInt32LittleEndian(output[(at + 9)..], (uint)fate.Length);
             BinaryPrimitives.WriteUInt64LittleEndian(output[(at + 13)..], PageHash.Of(page, index));
-            at += BatchFrame.RecordHeaderBytes + length;
+            at += fate.RecordBytes;
         }
 
         BatchFrame.WriteHeader(output, codec.Name, PageSize, indices.Length, at - header);

@@ -77,7 +77,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         long before = link.BytesSent;
         sender ??= NewSender(SendDictionary());
         sender.Send(guest.Memory, pages, frame => Wire.Write(link.Write, Wire.Frame, frame.Span));
-        Span<byte> number = stackalloc byte[4];
+        Span<byte> number = stackalloc byte[Wire.RoundEndBytes];
         BinaryPrimitives.WriteInt32LittleEndian(number, round);
         Wire.Write(link.Write, Wire.RoundEnd, number);
         link.Flush();

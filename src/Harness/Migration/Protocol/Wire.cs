@@ -45,13 +45,22 @@ public static class Wire
     public const int ProgressIntervalMs = 500;
     public const byte Error = 0xEE;
 
+    /// <summary>Every message's header: type u8, payload length u32.</summary>
+    public const int HeaderBytes = 1 + 4;
+
+    /// <summary>A <see cref="RoundEnd"/>'s payload: the round number.</summary>
+    public const int RoundEndBytes = 4;
+
+    /// <summary>A message's bytes on the connection, its header included.</summary>
+    public static long MessageBytes(long payloadBytes) => HeaderBytes + payloadBytes;
+
     public const uint HelloMagic = 0x474D434D; // "MCMG"
     public const ushort Version = 1;
     public const int HelloBytes = 4 + 2 + 4 + 8 + 4 + 4;
 
     public static void Write(Action<ReadOnlySpan<byte>> sink, byte type, ReadOnlySpan<byte> payload)
     {
-        Span<byte> head = stackalloc byte[5];
+        Span<byte> head = stackalloc byte[HeaderBytes];
         head[0] = type;
         BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)payload.Length);
         sink(head);
@@ -91,7 +100,7 @@ public static class Wire
     /// </summary>
     public static bool TryRead(Stream stream, int maxPayload, out byte type, out byte[] buffer, out int length)
     {
-        Span<byte> head = stackalloc byte[5];
+        Span<byte> head = stackalloc byte[HeaderBytes];
         int got = ReadAtMost(stream, head);
         buffer = [];
         length = 0;
@@ -103,7 +112,7 @@ public static class Wire
 
         if (got < head.Length)
         {
-            throw new WireException($"the connection ended inside a message header ({got} of 5 bytes)");
+            throw new WireException($"the connection ended inside a message header ({got} of {HeaderBytes} bytes)");
         }
 
         type = head[0];

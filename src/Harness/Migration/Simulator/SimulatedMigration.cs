@@ -34,6 +34,9 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly CoreSchedule targetCores;
     private readonly byte[] deltaScratch;
     private readonly int kits;
+    private readonly PagePlan plan;
+    // The selector's calibration and probes price pages raw only when they do not shrink, whatever the raw threshold.
+    private readonly PagePlan lossless;
     private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
     private readonly bool[] touched;
     private bool hasNext;
@@ -70,6 +73,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
         sourceCores = new CoreSchedule(settings.SharedHosts ? Environment.ProcessorCount : workers);
         targetCores = settings.SharedHosts ? sourceCores : new CoreSchedule(workers);
         deltaScratch = new byte[PageSize];
+        plan = new PagePlan(PageSize, settings.RawAbove);
+        lossless = new PagePlan(PageSize, 1);
         cache = settings.Strategy.Delta ? new RingLog<(int, int)>((long)PageCache.CapacityFor(spec.Pages, settings.DeltaCachePercent, PageSize) * PageSize) : null;
         if (settings.Strategy.Adaptive)
         {
@@ -104,10 +109,10 @@ public sealed class SimulatedMigration : IPrecopyEngine
             {
                 int id = (int)(i * spec.Pages / n);
                 int cls = costs.Classes[id];
-                int size = candidates[k].Size[id];
+                PageFate fate = lossless.Encoded(candidates[k].Size[id]);
                 c[k] += candidates[k].CompressNs[cls];
-                d[k] += size < 0 ? costs.CopyNs : candidates[k].DecompressNs[cls];
-                b[k] += size < 0 ? PageSize : size;
+                d[k] += fate.Kind == BatchFrame.KindRaw ? costs.CopyNs : candidates[k].DecompressNs[cls];
+                b[k] += fate.Length;
             }
 
             c[k] /= n;
@@ -147,8 +152,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
             // the target loads it before it decodes any frame.
             dictionarySent = true;
             begin = sourceCores.Place(start, costs.DictionaryBuildNs / 1e6);
-            linkFree = Math.Max(begin, linkFree) + (costs.DictionaryBytes + 5) * msPerByte;
-            bytes += costs.DictionaryBytes + 5;
+            linkFree = Math.Max(begin, linkFree) + Wire.MessageBytes(costs.DictionaryBytes) * msPerByte;
+            bytes += Wire.MessageBytes(costs.DictionaryBytes);
             barrier = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + handOffMs, barrier), costs.DictionaryLoadNs / 1e6);
         }
 
@@ -175,13 +180,13 @@ public sealed class SimulatedMigration : IPrecopyEngine
             }
 
             double linkStart = Math.Max(compressEnd, linkFree);
-            linkFree = linkStart + (frameBytes + 5) * msPerByte;
+            linkFree = linkStart + Wire.MessageBytes(frameBytes) * msPerByte;
             // The socket's kernel copies take CPU too: the sending half while the frame is on the link,
             // the receiving half before the frame can be decoded.
             double socketNs = frameBytes * costs.SocketNsPerByte / 2;
             sourceCores.Place(linkStart, socketNs / 1e6);
             linkEnds[b] = linkFree;
-            bytes += frameBytes + 5;
+            bytes += Wire.MessageBytes(frameBytes);
             // A frame is decoded once the target's reader has woken to it and handed it to a decoder.
             double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + 2 * handOffMs, barrier), (decompressNs + socketNs) / 1e6);
             decoded = Math.Max(decoded, decodeEnd);
@@ -190,8 +195,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
         }
 
         // The round's end marker, then the next round's frames apply only after every frame of this one.
-        linkFree = Math.Max(linkFree, start) + (5 + 4) * msPerByte;
-        bytes += 5 + 4;
+        linkFree = Math.Max(linkFree, start) + Wire.MessageBytes(Wire.RoundEndBytes) * msPerByte;
+        bytes += Wire.MessageBytes(Wire.RoundEndBytes);
         barrier = decoded;
         NowMs = linkFree;
         AdvanceGuest(NowMs);
@@ -205,24 +210,13 @@ public sealed class SimulatedMigration : IPrecopyEngine
         CodecCosts codec = candidates[k];
         long bytes = BatchFrame.HeaderBytes(codec.Codec);
         double c = 0, d = 0;
-        int rawLimit = (int)(settings.RawAbove * PageSize);
         foreach (long p in pages)
         {
             int id = current[p];
             int cls = costs.Classes[id];
-            int size = codec.Size[id];
             c += costs.CopyHashNs + codec.CompressNs[cls];
-            string kind;
-            if (size < 0 || size > rawLimit)
-            {
-                size = PageSize;
-                kind = "raw";
-            }
-            else
-            {
-                kind = codec.Codec;
-            }
-
+            PageFate encoded = plan.Encoded(codec.Size[id]);
+            PageFate fate = encoded;
             if (cache is not null)
             {
                 c += costs.CachePutNs;
@@ -232,16 +226,12 @@ public sealed class SimulatedMigration : IPrecopyEngine
                     // A page kept encoded is decoded before the delta can be taken against it.
                     var (oldId, oldCodec) = old.Value;
                     c += costs.DeltaEncodeNs + (oldCodec < 0 ? 0 : candidates[oldCodec].DecompressNs[costs.Classes[oldId]]);
-                    delta = XbzrleDelta.Encode(costs.Contents(oldId).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, Math.Min(size, PageSize - 1)));
+                    delta = XbzrleDelta.Encode(costs.Contents(oldId).Span, costs.Contents(id).Span, deltaScratch.AsSpan(0, plan.DeltaRoom(encoded)));
                 }
 
                 // Kept as the source's cache keeps it: the codec's output, before a delta takes its place.
-                cache.Append(p, kind == "raw" ? PageSize : size, (id, kind == "raw" ? -1 : k));
-                if (delta != PageCodec.DidNotFit)
-                {
-                    size = delta;
-                    kind = "delta";
-                }
+                cache.Append(p, encoded.Length, (id, encoded.Kind == BatchFrame.KindRaw ? -1 : k));
+                fate = PagePlan.WithDelta(encoded, delta);
             }
 
             if (!touched[p])
@@ -250,14 +240,20 @@ public sealed class SimulatedMigration : IPrecopyEngine
                 d += costs.FirstTouchNs;
             }
 
-            d += costs.VerifyNs + kind switch
+            d += costs.VerifyNs + fate.Kind switch
             {
-                "raw" => costs.CopyNs,
-                "delta" => costs.DeltaDecodeNs,
+                BatchFrame.KindRaw => costs.CopyNs,
+                BatchFrame.KindDelta => costs.DeltaDecodeNs,
                 _ => codec.DecompressNs[cls],
             };
-            bytes += BatchFrame.RecordHeaderBytes + size;
-            pageCounts[kind] = pageCounts.GetValueOrDefault(kind) + 1;
+            bytes += fate.RecordBytes;
+            string key = fate.Kind switch
+            {
+                BatchFrame.KindRaw => "raw",
+                BatchFrame.KindDelta => "delta",
+                _ => codec.Codec,
+            };
+            pageCounts[key] = pageCounts.GetValueOrDefault(key) + 1;
         }
 
         if (selector is not null)
@@ -274,7 +270,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
                 {
                     int id = current[p];
                     pc += costs.CopyHashNs + other.CompressNs[costs.Classes[id]];
-                    pb += BatchFrame.RecordHeaderBytes + (other.Size[id] < 0 ? PageSize : other.Size[id]);
+                    pb += lossless.Encoded(other.Size[id]).RecordBytes;
                 }
 
                 selector.Observe(probe, pages.Length, (long)(pc * System.Diagnostics.Stopwatch.Frequency / 1e9), pb);
@@ -303,7 +299,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     public double WaitForTarget()
     {
         double msPerByte = 8000.0 / settings.BandwidthBps;
-        linkFree = Math.Max(linkFree, NowMs) + 5 * msPerByte;
+        linkFree = Math.Max(linkFree, NowMs) + Wire.MessageBytes(0) * msPerByte;
         // The target's reader wakes to answer once the last frame is applied, and the source wakes to its answer.
         double done = Math.Max(linkFree + settings.LatencyMs, barrier) + handOffMs + settings.LatencyMs + handOffMs;
         NowMs = done;
