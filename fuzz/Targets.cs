@@ -321,7 +321,7 @@ public static class Targets
     {
         using var stream = new MemoryStream();
         Wire.Write(stream, Wire.Auth, []);
-        Wire.Write(stream, Wire.Hello, Wire.HelloPayload(PageSize, FramePages, 8, 0));
+        Wire.Write(stream, Wire.Hello, HelloMessage.For(PageSize, FramePages, 8, 0).ToPayload());
         foreach (byte[] frame in FrameSeeds().Take(3))
         {
             Wire.Write(stream, Wire.Frame, frame);
@@ -334,7 +334,7 @@ public static class Targets
         // The same session with the dictionary its last frame's codec names sent first.
         using var withDictionary = new MemoryStream();
         Wire.Write(withDictionary, Wire.Auth, []);
-        Wire.Write(withDictionary, Wire.Hello, Wire.HelloPayload(PageSize, FramePages, 8, 0));
+        Wire.Write(withDictionary, Wire.Hello, HelloMessage.For(PageSize, FramePages, 8, 0).ToPayload());
         Wire.Write(withDictionary, Wire.Dictionary, RawDictionary.Pack(RawDictionary.Get(DictionaryId.Value)));
         Wire.Write(withDictionary, Wire.Frame, FrameSeeds()[^2]);
         Wire.Write(withDictionary, Wire.RoundEnd, new byte[4]);

@@ -49,8 +49,9 @@ public class BatchFrameTests
         int at = header.Length;
         for (int i = 0; i < header.Pages; i++)
         {
-            yield return (long)BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(at));
-            at += BatchFrame.RecordHeaderBytes + (int)BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(at + 9));
+            BatchFrame.RecordHeader record = BatchFrame.ReadRecordHeader(frame, at, i, header.Pages);
+            yield return (long)record.Index;
+            at += BatchFrame.RecordHeaderBytes + (int)record.Length;
         }
     }
 

@@ -255,7 +255,7 @@ public class EmulationTests
         var (stream, served, client) = Connect();
         using (client)
         {
-            Wire.Write(stream, Wire.Hello, new byte[Wire.HelloBytes]);
+            Wire.Write(stream, Wire.Hello, new byte[HelloMessage.Bytes]);
             TargetReport report = await served;
             Assert.Contains("magic", report.Error);
             Assert.Equal(Wire.Error, Answer(stream).Type);
@@ -268,7 +268,7 @@ public class EmulationTests
         var (stream, served, client) = Connect();
         using (client)
         {
-            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, long.MaxValue / 4096, 128, 0));
+            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, long.MaxValue / 4096, 128, 0).ToPayload());
             TargetReport report = await served;
             Assert.Contains("exceeds", report.Error);
             Assert.Null(report.Memory);
@@ -282,8 +282,7 @@ public class EmulationTests
         var (stream, served, client) = Connect();
         using (client)
         {
-            byte[] hello = Wire.HelloPayload(4096, 64, 16, 0);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(22), uint.MaxValue);
+            byte[] hello = (HelloMessage.For(4096, 64, 16, 0) with { ReplyDelayUs = uint.MaxValue }).ToPayload();
             Wire.Write(stream, Wire.Hello, hello);
             TargetReport report = await served.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
             Assert.Contains("latency", report.Error);
@@ -293,8 +292,7 @@ public class EmulationTests
         var (stream2, served2, client2) = Connect();
         using (client2)
         {
-            byte[] hello = Wire.HelloPayload(4096, 64, 16, 0);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(22), MigrationTarget.MaxReplyDelayUs + 1);
+            byte[] hello = (HelloMessage.For(4096, 64, 16, 0) with { ReplyDelayUs = MigrationTarget.MaxReplyDelayUs + 1 }).ToPayload();
             Wire.Write(stream2, Wire.Hello, hello);
             TargetReport report = await served2.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
             Assert.Contains("beyond the 1000 ms", report.Error);
@@ -308,7 +306,7 @@ public class EmulationTests
         using (client)
         {
             byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
-            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 64, 0));
+            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 64, 0).ToPayload());
             var builder = new FrameBuilder(4096, 64);
             builder.Build(memory, Enumerable.Range(0, 64).Select(i => (long)i).ToArray(), CodecRegistry.Create("lz4"));
             byte[] frame = builder.Frame.ToArray();
@@ -345,7 +343,7 @@ public class EmulationTests
         var (stream, served, client) = Connect();
         using (client)
         {
-            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 64, 0));
+            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 64, 0).ToPayload());
             switch (fault)
             {
                 case "corrupt":
@@ -388,7 +386,7 @@ public class EmulationTests
         var (stream, served, client) = Connect();
         using (client)
         {
-            Wire.Write(stream, Wire.Hello, Wire.HelloPayload(4096, 64, 16, 0));
+            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 16, 0).ToPayload());
             Span<byte> head = stackalloc byte[5];
             head[0] = Wire.Frame;
             BinaryPrimitives.WriteUInt32LittleEndian(head[1..], uint.MaxValue);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Mecom.Codecs.Hashing;
 
 namespace Mecom.Codecs.Framing;
@@ -60,15 +59,7 @@ public sealed class BatchDecompressor : IDisposable
         int at = header.Length;
         for (int i = 0; i < header.Pages; i++)
         {
-            if (frame.Length - at < BatchFrame.RecordHeaderBytes)
-            {
-                throw new FrameFormatException(at, $"record {i} of {header.Pages}: truncated record header");
-            }
-
-            ulong index = BinaryPrimitives.ReadUInt64LittleEndian(frame[at..]);
-            byte kind = frame[at + 8];
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(frame[(at + 9)..]);
-            ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(frame[(at + 13)..]);
+            var (index, kind, length, hash) = BatchFrame.ReadRecordHeader(frame, at, i, header.Pages);
             int payloadAt = at + BatchFrame.RecordHeaderBytes;
             if (index >= (ulong)pages)
             {
@@ -77,7 +68,7 @@ public sealed class BatchDecompressor : IDisposable
 
             if (length > frame.Length - payloadAt)
             {
-                throw new FrameFormatException(at + 9, $"page {index}: length {length} runs past the frame's end");
+                throw new FrameFormatException(at + BatchFrame.RecordLengthOffset, $"page {index}: length {length} runs past the frame's end");
             }
 
             ReadOnlySpan<byte> payload = frame.Slice(payloadAt, (int)length);
@@ -110,7 +101,7 @@ public sealed class BatchDecompressor : IDisposable
 
                     break;
                 default:
-                    throw new FrameFormatException(at + 8, $"page {index}: kind {kind} with length {length} is not a valid record");
+                    throw new FrameFormatException(at + BatchFrame.RecordKindOffset, $"page {index}: kind {kind} with length {length} is not a valid record");
             }
 
             PageHash.Verify(target, hash, (long)index);

@@ -28,7 +28,14 @@ public static class BatchFrame
 {
     public const uint Magic = 0x4642434D; // "MCBF"
     public const ushort Version = 1;
-    public const int RecordHeaderBytes = 8 + 1 + 4 + 8;
+    public const int RecordHeaderBytes = RecordHashOffset + 8;
+
+    /// <summary>Where a record's kind and length lie from its start, for errors that name the byte.</summary>
+    public const int RecordKindOffset = 8;
+
+    public const int RecordLengthOffset = RecordKindOffset + 1;
+
+    private const int RecordHashOffset = RecordLengthOffset + 4;
     public const byte KindRaw = 0;
     public const byte KindCompressed = 1;
     public const byte KindDelta = 2;
@@ -50,6 +57,33 @@ public static class BatchFrame
         BinaryPrimitives.WriteUInt32LittleEndian(frame[(at + 4)..], (uint)pages);
         BinaryPrimitives.WriteUInt32LittleEndian(frame[(at + 8)..], (uint)recordBytes);
         return at + 12;
+    }
+
+    /// <summary>What a record's header says, before any of it is checked against the frame or the target.</summary>
+    public readonly record struct RecordHeader(ulong Index, byte Kind, uint Length, ulong Hash);
+
+    internal static void WriteRecordHeader(Span<byte> record, long index, PageFate fate, ulong hash)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(record, (ulong)index);
+        record[RecordKindOffset] = fate.Kind;
+        BinaryPrimitives.WriteUInt32LittleEndian(record[RecordLengthOffset..], (uint)fate.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[RecordHashOffset..], hash);
+    }
+
+    /// <summary>Reads the header of record <paramref name="record"/> of <paramref name="records"/>, which starts at <paramref name="at"/>.</summary>
+    public static RecordHeader ReadRecordHeader(ReadOnlySpan<byte> frame, int at, int record, int records)
+    {
+        if ((long)frame.Length - at < RecordHeaderBytes)
+        {
+            throw new FrameFormatException(at, $"record {record} of {records}: truncated record header");
+        }
+
+        ReadOnlySpan<byte> head = frame.Slice(at, RecordHeaderBytes);
+        return new RecordHeader(
+            BinaryPrimitives.ReadUInt64LittleEndian(head),
+            head[RecordKindOffset],
+            BinaryPrimitives.ReadUInt32LittleEndian(head[RecordLengthOffset..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(head[RecordHashOffset..]));
     }
 
     /// <summary>What a frame's header says, checked for internal consistency.</summary>

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Hashing;
@@ -161,10 +160,7 @@ public sealed class FrameBuilder
                     break;
             }
 
-            BinaryPrimitives.WriteUInt64LittleEndian(output[at..], (ulong)index);
-            output[at + 8] = fate.Kind;
-            BinaryPrimitives.WriteUInt32LittleEndian(output[(at + 9)..], (uint)fate.Length);
-            BinaryPrimitives.WriteUInt64LittleEndian(output[(at + 13)..], PageHash.Of(page, index));
+            BatchFrame.WriteRecordHeader(output[at..], index, fate, PageHash.Of(page, index));
             at += fate.RecordBytes;
         }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Hashing;
 using System.Net;
@@ -77,8 +76,8 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         long before = link.BytesSent;
         sender ??= NewSender(SendDictionary());
         sender.Send(guest.Memory, pages, frame => Wire.Write(link.Write, Wire.Frame, frame.Span));
-        Span<byte> number = stackalloc byte[Wire.RoundEndBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(number, round);
+        Span<byte> number = stackalloc byte[RoundEndMessage.Bytes];
+        new RoundEndMessage(round).Write(number);
         Wire.Write(link.Write, Wire.RoundEnd, number);
         link.Flush();
         return new RoundRecord(round, pages.Length, link.BytesSent - before, start, NowMs - start, 0, stopAndCopy);
@@ -94,9 +93,9 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     {
         Wire.Write(link.Write, Wire.Finish, []);
         link.Flush();
-        ReadOnlySpan<byte> done = Expect(Wire.Done, 16, out byte[] buffer);
+        ReadOnlySpan<byte> done = Expect(Wire.Done, DoneMessage.Bytes, out byte[] buffer);
         double at = NowMs;
-        decodeNs = BinaryPrimitives.ReadInt64LittleEndian(done[8..]);
+        decodeNs = DoneMessage.Read(done).DecodeNs;
         ArrayPool<byte>.Shared.Return(buffer);
         return at;
     }
@@ -106,8 +105,8 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     {
         Wire.Write(link.Write, Wire.Check, XxHash128.Hash(guest.Memory));
         link.Flush();
-        ReadOnlySpan<byte> verdict = Expect(Wire.Verdict, 1, out byte[] buffer);
-        bool exact = verdict[0] == 1;
+        ReadOnlySpan<byte> verdict = Expect(Wire.Verdict, VerdictMessage.Bytes, out byte[] buffer);
+        bool exact = VerdictMessage.Read(verdict).Exact;
         ArrayPool<byte>.Shared.Return(buffer);
         return exact;
     }
@@ -130,12 +129,12 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
                 throw new MigrationFailedException("the target closed the connection without answering");
             }
 
-            if (got != Wire.Progress || n != 8)
+            if (got != Wire.Progress || n != ProgressMessage.Bytes)
             {
                 break;
             }
 
-            long received = BinaryPrimitives.ReadInt64LittleEndian(buffer);
+            long received = ProgressMessage.Read(buffer.AsSpan(0, n)).BytesReceived;
             ArrayPool<byte>.Shared.Return(buffer);
             if (received > acked)
             {
@@ -177,7 +176,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         var clock = Stopwatch.StartNew();
         var guest = new GuestMemory((byte[])spec.Image.Clone(), spec.PageSize);
         using GuestWorkload workload = spec.MakeWorkload();
-        Wire.Write(connection, Wire.Hello, Wire.HelloPayload(spec.PageSize, spec.Pages, settings.BatchPages, settings.LatencyMs));
+        Wire.Write(connection, Wire.Hello, HelloMessage.For(spec.PageSize, spec.Pages, settings.BatchPages, settings.LatencyMs).ToPayload());
         using var engine = new EmulatedMigration(connection, guest, workload, settings, clock);
         // Migration time starts with the guest running and the source ready: copying the image and
         // allocating buffers is this emulator's set-up, not part of any migration.
@@ -218,7 +217,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     {
         try
         {
-            if (!Wire.TryRead(connection, 1 + Wire.NonceBytes, out byte type, out byte[] buffer, out int n))
+            if (!Wire.TryRead(connection, ChallengeMessage.Bytes, out byte type, out byte[] buffer, out int n))
             {
                 throw new MigrationFailedException("the target closed the connection before its challenge");
             }
@@ -230,17 +229,18 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
                     throw new MigrationFailedException($"the target refused the connection: {Encoding.UTF8.GetString(buffer, 0, n)}");
                 }
 
-                if (type != Wire.Challenge || n != 1 + Wire.NonceBytes)
+                if (type != Wire.Challenge || n != ChallengeMessage.Bytes)
                 {
                     throw new MigrationFailedException($"the peer is not a mecom target (message type 0x{type:x2} of {n} bytes where a challenge was due)");
                 }
 
-                if (buffer[0] == 1 && token is null)
+                var challenge = ChallengeMessage.Read(buffer.AsSpan(0, n));
+                if (challenge.TokenRequired && token is null)
                 {
                     throw new MigrationFailedException("the target requires a token: pass the same --token to the source");
                 }
 
-                Wire.Write(connection, Wire.Auth, token is null ? [] : Wire.Mac(token, buffer.AsSpan(1, Wire.NonceBytes)));
+                Wire.Write(connection, Wire.Auth, token is null ? [] : Wire.Mac(token, challenge.Nonce));
             }
             finally
             {

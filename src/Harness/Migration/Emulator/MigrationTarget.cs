@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Hashing;
@@ -84,9 +83,7 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
     private void Authenticate(Stream stream)
     {
-        byte[] challenge = new byte[1 + Wire.NonceBytes];
-        challenge[0] = (byte)(token is null ? 0 : 1);
-        System.Security.Cryptography.RandomNumberGenerator.Fill(challenge.AsSpan(1));
+        byte[] challenge = ChallengeMessage.NewPayload(tokenRequired: token is not null);
         Wire.Write(stream, Wire.Challenge, challenge);
         if (!Wire.TryRead(stream, 64, out byte type, out byte[] buffer, out int length))
         {
@@ -102,7 +99,7 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
             if (token is not null)
             {
-                byte[] expected = Wire.Mac(token, challenge.AsSpan(1));
+                byte[] expected = Wire.Mac(token, ChallengeMessage.Read(challenge).Nonce);
                 if (length != expected.Length || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expected, buffer.AsSpan(0, length)))
                 {
                     throw new WireException(length == 0
@@ -119,39 +116,19 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
     private Session Hello(Stream stream)
     {
-        if (!Wire.TryRead(stream, Wire.HelloBytes, out byte type, out byte[] buffer, out int length))
+        if (!Wire.TryRead(stream, HelloMessage.Bytes, out byte type, out byte[] buffer, out int length))
         {
             throw new WireException("the peer closed the connection before saying hello");
         }
 
         try
         {
-            if (type != Wire.Hello || length != Wire.HelloBytes)
+            if (type != Wire.Hello || length != HelloMessage.Bytes)
             {
-                throw new WireException($"expected a hello of {Wire.HelloBytes} bytes, got message type 0x{type:x2} of {length} bytes");
+                throw new WireException($"expected a hello of {HelloMessage.Bytes} bytes, got message type 0x{type:x2} of {length} bytes");
             }
 
-            ReadOnlySpan<byte> p = buffer.AsSpan(0, length);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(p) != Wire.HelloMagic)
-            {
-                throw new WireException("bad hello magic: the peer is not a mecom migration source");
-            }
-
-            ushort version = BinaryPrimitives.ReadUInt16LittleEndian(p[4..]);
-            if (version != Wire.Version)
-            {
-                throw new WireException($"protocol version {version} is not supported (this target speaks {Wire.Version})");
-            }
-
-            uint pageSize = BinaryPrimitives.ReadUInt32LittleEndian(p[6..]);
-            ulong pages = BinaryPrimitives.ReadUInt64LittleEndian(p[10..]);
-            uint batchPages = BinaryPrimitives.ReadUInt32LittleEndian(p[18..]);
-            uint replyDelayUs = BinaryPrimitives.ReadUInt32LittleEndian(p[22..]);
-            if (pageSize is < 1024 or > PageCodec.MaxPageSize || (pageSize & (pageSize - 1)) != 0)
-            {
-                throw new WireException($"page size {pageSize} is not a power of two between 1024 and {PageCodec.MaxPageSize}");
-            }
-
+            var (pageSize, pages, batchPages, replyDelayUs) = HelloMessage.Read(buffer.AsSpan(0, length));
             if (pages == 0 || pages > (ulong)(limits.MaxMemoryBytes / pageSize))
             {
                 throw new WireException($"a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
@@ -179,8 +156,8 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
     {
         try
         {
-            byte[] payload = new byte[8];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(payload, stream.BytesRead);
+            Span<byte> payload = stackalloc byte[ProgressMessage.Bytes];
+            new ProgressMessage(stream.BytesRead).Write(payload);
             Wire.Write(stream, Wire.Progress, payload);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
@@ -281,12 +258,12 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                         break;
                     case Wire.Finish:
                         Drain();
-                        ReplyAfterLinkDelay(Wire.Done, Done());
+                        ReplyAfterLinkDelay(Wire.Done, new DoneMessage(Applied, (long)(DecodeSeconds * 1e9)).ToPayload());
                         break;
-                    case Wire.Check when length == 16:
-                        bool exact = XxHash128.Hash(Memory).AsSpan().SequenceEqual(buffer.AsSpan(0, 16));
+                    case Wire.Check when length == Wire.CheckBytes:
+                        bool exact = XxHash128.Hash(Memory).AsSpan().SequenceEqual(buffer.AsSpan(0, Wire.CheckBytes));
                         ArrayPool<byte>.Shared.Return(buffer);
-                        Wire.Write(stream, Wire.Verdict, [(byte)(exact ? 1 : 0)]);
+                        Wire.Write(stream, Wire.Verdict, new VerdictMessage(exact).ToPayload());
                         return new TargetReport(Applied, DecodeSeconds, exact, Memory, exact ? null : "the target's memory differs from the source's");
                     default:
                         ArrayPool<byte>.Shared.Return(buffer);
@@ -295,14 +272,6 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-        }
-
-        private byte[] Done()
-        {
-            byte[] done = new byte[16];
-            BinaryPrimitives.WriteInt64LittleEndian(done, Applied);
-            BinaryPrimitives.WriteInt64LittleEndian(done.AsSpan(8), (long)(DecodeSeconds * 1e9));
-            return done;
         }
 
         private void ReplyAfterLinkDelay(byte type, byte[] payload)

@@ -82,7 +82,7 @@ internal sealed record EngineFigures(string Mode, string Workload, long GuestWri
 internal static class Runs
 {
     /// <summary>Hello and Finish, which no round counts.</summary>
-    public const long HandshakeBytes = 5 + Wire.HelloBytes + 5;
+    public const long HandshakeBytes = Wire.HeaderBytes + HelloMessage.Bytes + Wire.HeaderBytes;
 
     public static MigrationRun From(GuestSpec spec, MigrationSettings settings, PrecopyOutcome outcome, EngineFigures figures) => new()
     {

@@ -8,6 +8,9 @@ namespace Mecom.Harness.Migration.Protocol;
 /// The migration connection's messages: type u8 | payload length u32 (little-endian) | payload.
 /// </summary>
 /// <remarks>
+/// Each payload's layout is read and written in one place: <see cref="HelloMessage"/>, <see cref="ChallengeMessage"/>,
+/// <see cref="RoundEndMessage"/>, <see cref="DoneMessage"/>, <see cref="ProgressMessage"/>, <see cref="VerdictMessage"/>,
+/// <see cref="Codecs.Framing.BatchFrame"/>.
 /// First the target sends <c>Challenge</c> (u8 1 when a token is required, then a 32-byte random nonce)
 /// and the source answers <c>Auth</c> (HMAC-SHA256 of "mecom-migrate-v1" + nonce under the shared token,
 /// or nothing without one); a target with a token ends any session whose answer is not that MAC.
@@ -48,15 +51,16 @@ public static class Wire
     /// <summary>Every message's header: type u8, payload length u32.</summary>
     public const int HeaderBytes = 1 + 4;
 
-    /// <summary>A <see cref="RoundEnd"/>'s payload: the round number.</summary>
-    public const int RoundEndBytes = 4;
+    /// <summary>A <see cref="Check"/>'s payload: the XXH128 of the source's memory.</summary>
+    public const int CheckBytes = 16;
 
     /// <summary>A message's bytes on the connection, its header included.</summary>
     public static long MessageBytes(long payloadBytes) => HeaderBytes + payloadBytes;
 
-    public const uint HelloMagic = 0x474D434D; // "MCMG"
-    public const ushort Version = 1;
-    public const int HelloBytes = 4 + 2 + 4 + 8 + 4 + 4;
+    /// <summary>A fixed-size payload checked before it is read, or a <see cref="WireException"/> naming the message.</summary>
+    public static ReadOnlySpan<byte> Expect(ReadOnlySpan<byte> payload, int bytes, string message) => payload.Length == bytes
+        ? payload
+        : throw new WireException($"a {message} is {bytes} bytes, this one {payload.Length}");
 
     public static void Write(Action<ReadOnlySpan<byte>> sink, byte type, ReadOnlySpan<byte> payload)
     {
@@ -154,18 +158,6 @@ public static class Wire
         label.CopyTo(message, 0);
         nonce.CopyTo(message.AsSpan(label.Length));
         return System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(token), message);
-    }
-
-    public static byte[] HelloPayload(int pageSize, long pages, int batchPages, double replyDelayMs)
-    {
-        byte[] p = new byte[HelloBytes];
-        BinaryPrimitives.WriteUInt32LittleEndian(p, HelloMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(p.AsSpan(4), Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(6), (uint)pageSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(p.AsSpan(10), (ulong)pages);
-        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(18), (uint)batchPages);
-        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(22), (uint)Math.Round(replyDelayMs * 1000));
-        return p;
     }
 }
 

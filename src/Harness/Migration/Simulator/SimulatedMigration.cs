@@ -195,8 +195,8 @@ public sealed class SimulatedMigration : IPrecopyEngine
         }
 
         // The round's end marker, then the next round's frames apply only after every frame of this one.
-        linkFree = Math.Max(linkFree, start) + Wire.MessageBytes(Wire.RoundEndBytes) * msPerByte;
-        bytes += Wire.MessageBytes(Wire.RoundEndBytes);
+        linkFree = Math.Max(linkFree, start) + Wire.MessageBytes(RoundEndMessage.Bytes) * msPerByte;
+        bytes += Wire.MessageBytes(RoundEndMessage.Bytes);
         barrier = decoded;
         NowMs = linkFree;
         AdvanceGuest(NowMs);
