@@ -33,6 +33,20 @@ public interface IPageCodec
     void Decompress(ReadOnlySpan<byte> source, Span<byte> page);
 }
 
+/// <summary>
+/// A codec whose outputs fall into classes told apart by the output alone (as mecom's tag tells a zero page
+/// from one sent by its general codec): framing counts pages per class without knowing the codec, and the
+/// harness, which knows what the classes mean, names them.
+/// </summary>
+public interface IRecordClasses
+{
+    /// <summary>How many classes there are: <see cref="RecordClass"/> returns 0 to one less than this.</summary>
+    int RecordClassCount { get; }
+
+    /// <summary>The class of <paramref name="record"/>, one whole output of <see cref="IPageCodec.Compress"/>.</summary>
+    int RecordClass(ReadOnlySpan<byte> record);
+}
+
 /// <summary>Constants and checks shared by every page codec.</summary>
 public static class PageCodec
 {

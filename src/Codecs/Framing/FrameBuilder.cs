@@ -1,20 +1,22 @@
 using System.Diagnostics;
 using Mecom.Codecs.Delta;
 using Mecom.Codecs.Hashing;
-using Mecom.Codecs.Selection;
 
 namespace Mecom.Codecs.Framing;
 
 /// <summary>What one built frame holds, by how each page went.</summary>
 public struct FrameStats
 {
+    /// <summary>The most record classes (<see cref="IRecordClasses"/>) a frame counts.</summary>
+    public const int MaxRecordClasses = 8;
+
     public int Pages;
     public int Raw;
     public int Compressed;
     public int Delta;
 
-    /// <summary>Pages per <see cref="MecomCodec"/> tag (zero, same-filled, word-pattern, general) when the codec is the selector.</summary>
-    public int MecomZero, MecomSame, MecomWord, MecomBdi, MecomGeneral;
+    /// <summary>Compressed pages per record class, when the codec has classes.</summary>
+    public RecordClassCounts Classes;
 
     /// <summary>Stopwatch ticks spent copying, compressing and hashing.</summary>
     public long Ticks;
@@ -25,13 +27,20 @@ public struct FrameStats
         Raw += other.Raw;
         Compressed += other.Compressed;
         Delta += other.Delta;
-        MecomZero += other.MecomZero;
-        MecomSame += other.MecomSame;
-        MecomWord += other.MecomWord;
-        MecomBdi += other.MecomBdi;
-        MecomGeneral += other.MecomGeneral;
+        for (int c = 0; c < MaxRecordClasses; c++)
+        {
+            Classes[c] += other.Classes[c];
+        }
+
         Ticks += other.Ticks;
     }
+}
+
+/// <summary>Pages per record class, inline so that a frame's statistics allocate nothing.</summary>
+[System.Runtime.CompilerServices.InlineArray(FrameStats.MaxRecordClasses)]
+public struct RecordClassCounts
+{
+    private int first;
 }
 
 /// <summary>
@@ -102,6 +111,11 @@ public sealed class FrameBuilder
             throw new ArgumentException($"codec name '{codec.Name}' is longer than {MaxCodecName} characters");
         }
 
+        if (codec is IRecordClasses { RecordClassCount: > FrameStats.MaxRecordClasses or < 1 } many)
+        {
+            throw new ArgumentException($"codec '{codec.Name}' has {many.RecordClassCount} record classes; a frame counts 1..{FrameStats.MaxRecordClasses}");
+        }
+
         if (cache is not null && reader?.Cache != cache)
         {
             reader = cache.CreateReader();
@@ -109,7 +123,7 @@ public sealed class FrameBuilder
 
         long start = Stopwatch.GetTimestamp();
         var stats = new FrameStats { Pages = indices.Length };
-        bool isMecom = codec is MecomCodec;
+        var classes = codec as IRecordClasses;
         Span<byte> output = frame;
         int header = BatchFrame.HeaderBytes(codec.Name);
         int at = header;
@@ -152,9 +166,9 @@ public sealed class FrameBuilder
                     break;
                 default:
                     stats.Compressed++;
-                    if (isMecom)
+                    if (classes is not null)
                     {
-                        CountTag(ref stats, payload[0]);
+                        stats.Classes[classes.RecordClass(payload[..fate.Length])]++;
                     }
 
                     break;
@@ -175,18 +189,6 @@ public sealed class FrameBuilder
         fixed (byte* p = pinned)
         {
             return (int)((64 - ((nint)p & 63)) & 63);
-        }
-    }
-
-    private static void CountTag(ref FrameStats stats, byte tag)
-    {
-        switch (tag)
-        {
-            case MecomCodec.TagZero: stats.MecomZero++; break;
-            case MecomCodec.TagSameFilled: stats.MecomSame++; break;
-            case MecomCodec.TagWordPattern: stats.MecomWord++; break;
-            case MecomCodec.TagBaseDelta: stats.MecomBdi++; break;
-            default: stats.MecomGeneral++; break;
         }
     }
 }

@@ -25,7 +25,7 @@ namespace Mecom.Codecs.Selection;
 /// codec. A page whose output would not be smaller than the page is sent raw (<see cref="PageCodec.DidNotFit"/>).
 /// The default threshold is measured, not guessed: see the README ("The MECOM selector").</para>
 /// </remarks>
-public sealed class MecomCodec : IPageCodec, IDisposable
+public sealed class MecomCodec : IPageCodec, IRecordClasses, IDisposable
 {
     public const byte TagZero = 0;
     public const byte TagSameFilled = 1;
@@ -83,6 +83,11 @@ public sealed class MecomCodec : IPageCodec, IDisposable
 
     /// <summary>WKdm is chosen when its exact output is at most this many eighths of the page (0: never).</summary>
     public int WkdmMaxEighths { get; }
+
+    /// <summary>One class per tag: a record's class is its tag.</summary>
+    public int RecordClassCount => TagBaseDelta + 1;
+
+    public int RecordClass(ReadOnlySpan<byte> record) => !record.IsEmpty && record[0] <= TagBaseDelta ? record[0] : TagGeneral;
 
     public int Compress(ReadOnlySpan<byte> page, Span<byte> destination)
     {

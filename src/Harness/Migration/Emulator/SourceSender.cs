@@ -19,7 +19,9 @@ public sealed class SourceSender : IDisposable
     private readonly Strategy strategy;
     private readonly PageCache? cache;
     private readonly AdaptiveSelector? selector;
-    private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
+    private readonly PageCounter pageCounts = new();
+    // Per candidate codec: the keys its compressed pages count under.
+    private readonly string[][] keys;
 
     private readonly double rawAbove;
 
@@ -40,6 +42,7 @@ public sealed class SourceSender : IDisposable
                 strategy.Codecs.Select(CodecRegistry.Create).ToArray()));
         }
 
+        keys = kits.First().Codecs.Select(PageCounter.KeysFor).ToArray();
         threads = Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"compress {i}" }).ToArray();
         foreach (Thread t in threads)
         {
@@ -56,8 +59,8 @@ public sealed class SourceSender : IDisposable
     /// <summary>Everything sent so far, by how pages went.</summary>
     public FrameStats Totals;
 
-    /// <summary>Pages per encoding: codec names, <c>raw</c>, <c>delta</c>, and the selector's classes.</summary>
-    public IReadOnlyDictionary<string, long> PageCounts => pageCounts;
+    /// <summary>Pages per encoding (<see cref="PageCounter"/>).</summary>
+    public IReadOnlyDictionary<string, long> PageCounts => pageCounts.ByKey;
 
     /// <summary>Compresses <paramref name="pages"/> of <paramref name="memory"/> and writes each frame with <paramref name="write"/>, in order.</summary>
     public void Send(byte[] memory, long[] pages, Action<ReadOnlyMemory<byte>> write)
@@ -69,10 +72,10 @@ public sealed class SourceSender : IDisposable
             return;
         }
 
-        var ready = new TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[batches];
+        var ready = new TaskCompletionSource<(Kit Kit, FrameStats Stats, int Codec)>[batches];
         for (int b = 0; b < batches; b++)
         {
-            ready[b] = new TaskCompletionSource<(Kit, FrameStats, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            ready[b] = new TaskCompletionSource<(Kit, FrameStats, int)>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         // A round of at most two batches per worker (the stop-and-copy round is one) is built by this thread
@@ -102,7 +105,8 @@ public sealed class SourceSender : IDisposable
                 try
                 {
                     write(kit.Builder.Frame);
-                    Account(stats, codec);
+                    Totals.Add(stats);
+                    pageCounts.Add(stats, keys[codec]);
                 }
                 finally
                 {
@@ -191,7 +195,7 @@ public sealed class SourceSender : IDisposable
     }
 
     /// <summary>One round's work, shared by the compressing threads.</summary>
-    private sealed class Round(byte[] memory, long[] pages, int batchPages, int batches, TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] ready, int workers)
+    private sealed class Round(byte[] memory, long[] pages, int batchPages, int batches, TaskCompletionSource<(Kit Kit, FrameStats Stats, int Codec)>[] ready, int workers)
     {
         public int Next = -1;
         public volatile bool Cancelled;
@@ -206,12 +210,12 @@ public sealed class SourceSender : IDisposable
 
         public int Workers { get; } = workers;
 
-        public TaskCompletionSource<(Kit Kit, FrameStats Stats, string Codec)>[] Ready { get; } = ready;
+        public TaskCompletionSource<(Kit Kit, FrameStats Stats, int Codec)>[] Ready { get; } = ready;
 
         public CountdownEvent Finished { get; } = new(workers);
     }
 
-    private (Kit, FrameStats, string) Build(Kit kit, byte[] memory, ReadOnlySpan<long> indices, int batch)
+    private (Kit, FrameStats, int) Build(Kit kit, byte[] memory, ReadOnlySpan<long> indices, int batch)
     {
         int k = selector?.Choose() ?? 0;
         IPageCodec codec = kit.Codecs[k];
@@ -228,34 +232,7 @@ public sealed class SourceSender : IDisposable
             }
         }
 
-        return (kit, stats, codec.Name);
-    }
-
-    private void Account(in FrameStats stats, string codec)
-    {
-        Totals.Add(stats);
-        Add("raw", stats.Raw);
-        Add("delta", stats.Delta);
-        if (stats.MecomZero + stats.MecomSame + stats.MecomWord + stats.MecomBdi + stats.MecomGeneral > 0)
-        {
-            Add("mecom/zero", stats.MecomZero);
-            Add("mecom/same-filled", stats.MecomSame);
-            Add("mecom/wkdm", stats.MecomWord);
-            Add("mecom/bdi", stats.MecomBdi);
-            Add("mecom/general", stats.MecomGeneral);
-        }
-        else
-        {
-            Add(codec, stats.Compressed);
-        }
-    }
-
-    private void Add(string key, long pages)
-    {
-        if (pages > 0)
-        {
-            pageCounts[key] = pageCounts.GetValueOrDefault(key) + pages;
-        }
+        return (kit, stats, k);
     }
 
     public void Dispose()

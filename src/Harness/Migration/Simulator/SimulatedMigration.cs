@@ -37,7 +37,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     private readonly PagePlan plan;
     // The selector's calibration and probes price pages raw only when they do not shrink, whatever the raw threshold.
     private readonly PagePlan lossless;
-    private readonly Dictionary<string, long> pageCounts = new(StringComparer.Ordinal);
+    private readonly PageCounter pageCounts = new();
     private readonly bool[] touched;
     private bool hasNext;
     private bool paused;
@@ -88,7 +88,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
 
     public double NowMs { get; private set; }
 
-    public IReadOnlyDictionary<string, long> PageCounts => pageCounts;
+    public IReadOnlyDictionary<string, long> PageCounts => pageCounts.ByKey;
 
     public double CompressSeconds { get; private set; }
 
@@ -247,13 +247,12 @@ public sealed class SimulatedMigration : IPrecopyEngine
                 _ => codec.DecompressNs[cls],
             };
             bytes += fate.RecordBytes;
-            string key = fate.Kind switch
+            pageCounts.Add(fate.Kind switch
             {
-                BatchFrame.KindRaw => "raw",
-                BatchFrame.KindDelta => "delta",
+                BatchFrame.KindRaw => PageCounter.Raw,
+                BatchFrame.KindDelta => PageCounter.Delta,
                 _ => codec.Codec,
-            };
-            pageCounts[key] = pageCounts.GetValueOrDefault(key) + 1;
+            }, 1);
         }
 
         if (selector is not null)
