@@ -42,7 +42,7 @@ public sealed class SourceSender : IDisposable
                 strategy.Codecs.Select(CodecRegistry.Create).ToArray()));
         }
 
-        keys = kits.First().Codecs.Select(PageCounter.KeysFor).ToArray();
+        keys = strategy.Codecs.Zip(kits.First().Codecs, PageCounter.KeysFor).ToArray();
         threads = Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"compress {i}" }).ToArray();
         foreach (Thread t in threads)
         {

@@ -8,6 +8,7 @@ namespace Mecom.Harness.Migration.Policy;
 /// Pages sent, by how they went: a run's <c>pageCounts</c>. Raw and delta pages count under
 /// <see cref="Raw"/> and <see cref="Delta"/>, a codec's pages under the keys of <see cref="KeysFor"/>.
 /// </summary>
+/// <remarks>The emulator and the simulator count through this one type, so their runs carry the same keys.</remarks>
 public sealed class PageCounter
 {
     public const string Raw = "raw";
@@ -43,12 +44,18 @@ public sealed class PageCounter
     }
 
     /// <summary>
-    /// The keys <paramref name="codec"/>'s compressed pages count under, by record class
-    /// (<see cref="IRecordClasses"/>); a codec without classes has one, its name.
+    /// The keys the pages of <paramref name="codec"/>, made from <paramref name="spec"/>, count under: the
+    /// codec's name (without a dictionary's id, which each engine's dictionary has its own of), and for a
+    /// codec with record classes (<see cref="IRecordClasses"/>) one key per class, <c>name/class</c>.
     /// </summary>
-    public static string[] KeysFor(IPageCodec codec) => ClassNames(codec) is { } names
-        ? names.Select(n => $"mecom/{n}").ToArray()
-        : [codec.Name];
+    public static string[] KeysFor(CodecSpec spec, IPageCodec codec)
+    {
+        string name = WithoutDictionary(spec).ToString();
+        return ClassNames(codec) is { } names ? names.Select(n => $"{name}/{n}").ToArray() : [name];
+    }
+
+    private static CodecSpec WithoutDictionary(CodecSpec spec) =>
+        spec with { Dictionary = null, General = spec.General is null ? null : WithoutDictionary(spec.General) };
 
     /// <summary>What each record class of <paramref name="codec"/> means, or null for a codec without classes.</summary>
     private static string[]? ClassNames(IPageCodec codec)

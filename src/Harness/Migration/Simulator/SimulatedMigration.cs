@@ -17,7 +17,7 @@ namespace Mecom.Harness.Migration.Simulator;
 /// applied up to each batch's compression start, so a page's contents are those it had when compressed.
 /// Deterministic: the same table and settings give the same run.
 /// </remarks>
-public sealed class SimulatedMigration : IPrecopyEngine
+public sealed class SimulatedMigration : IPrecopyEngine, IDisposable
 {
     private readonly MigrationSettings settings;
     private readonly CostTable costs;
@@ -38,6 +38,12 @@ public sealed class SimulatedMigration : IPrecopyEngine
     // The selector's calibration and probes price pages raw only when they do not shrink, whatever the raw threshold.
     private readonly PagePlan lossless;
     private readonly PageCounter pageCounts = new();
+    // Per candidate, the keys its compressed pages count under (one per record class, or its name alone);
+    // for a codec with classes, an instance that tells a content's class and what it told (-1: not yet).
+    private readonly string[][] keys;
+    private readonly IPageCodec?[] classifiers;
+    private readonly sbyte[]?[] contentClasses;
+    private readonly byte[] classScratch;
     private readonly bool[] touched;
     private bool hasNext;
     private bool paused;
@@ -75,6 +81,25 @@ public sealed class SimulatedMigration : IPrecopyEngine
         deltaScratch = new byte[PageSize];
         plan = new PagePlan(PageSize, settings.RawAbove);
         lossless = new PagePlan(PageSize, 1);
+        keys = new string[candidates.Length][];
+        classifiers = new IPageCodec?[candidates.Length];
+        contentClasses = new sbyte[]?[candidates.Length];
+        classScratch = new byte[PageSize];
+        for (int k = 0; k < candidates.Length; k++)
+        {
+            IPageCodec codec = CodecRegistry.Create(candidates[k].Codec);
+            keys[k] = PageCounter.KeysFor(settings.Strategy.Codecs[k], codec);
+            if (keys[k].Length > 1)
+            {
+                classifiers[k] = codec;
+                contentClasses[k] = Enumerable.Repeat((sbyte)-1, costs.Classes.Length).ToArray();
+            }
+            else
+            {
+                (codec as IDisposable)?.Dispose();
+            }
+        }
+
         cache = settings.Strategy.Delta ? new RingLog<(int, int)>((long)PageCache.CapacityFor(spec.Pages, settings.DeltaCachePercent, PageSize) * PageSize) : null;
         if (settings.Strategy.Adaptive)
         {
@@ -251,7 +276,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
             {
                 BatchFrame.KindRaw => PageCounter.Raw,
                 BatchFrame.KindDelta => PageCounter.Delta,
-                _ => codec.Codec,
+                _ => CompressedKey(k, id),
             }, 1);
         }
 
@@ -278,6 +303,33 @@ public sealed class SimulatedMigration : IPrecopyEngine
         }
 
         return (bytes, c, d);
+    }
+
+    /// <summary>The key a page of content <paramref name="id"/> sent by candidate <paramref name="k"/> counts under: by its record's class, told once per content.</summary>
+    private string CompressedKey(int k, int id)
+    {
+        string[] names = keys[k];
+        if (contentClasses[k] is not { } told)
+        {
+            return names[0];
+        }
+
+        if (told[id] < 0)
+        {
+            IPageCodec codec = classifiers[k]!;
+            int length = codec.Compress(costs.Contents(id).Span, classScratch);
+            told[id] = (sbyte)((IRecordClasses)codec).RecordClass(classScratch.AsSpan(0, length));
+        }
+
+        return names[told[id]];
+    }
+
+    public void Dispose()
+    {
+        foreach (IPageCodec? codec in classifiers)
+        {
+            (codec as IDisposable)?.Dispose();
+        }
     }
 
     public long CountDirty() => dirty.Count();
@@ -310,7 +362,7 @@ public sealed class SimulatedMigration : IPrecopyEngine
     {
         settings.Validate();
         using GuestWorkload workload = spec.MakeWorkload();
-        var engine = new SimulatedMigration(spec, workload, settings, costs);
+        using var engine = new SimulatedMigration(spec, workload, settings, costs);
         PrecopyOutcome outcome = Precopy.Run(engine, IStopRule.Create(settings), settings.ResumeMs, settings.MaxSeconds * 1000);
         return Runs.From(spec, settings, outcome, new EngineFigures(
             "simulated", workload.Describe, engine.GuestWrites, engine.CompressSeconds, engine.DecompressSeconds, engine.PageCounts, Exact: true));
