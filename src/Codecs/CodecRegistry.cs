@@ -16,7 +16,8 @@ namespace Mecom.Codecs;
 /// <param name="InDefaultSet">False for the migration baselines (raw, zero) that <c>all</c> leaves out.</param>
 /// <param name="TakesGeneral">A selector whose general codec can be named after a <c>+</c> (<c>mecom:0+native-lzo1x</c>).</param>
 /// <param name="TakesDictionary">Needs the dictionary a migration builds at its start, named after an <c>@</c>.</param>
-public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true, bool TakesGeneral = false, bool TakesDictionary = false)
+/// <param name="Library">The library doing the work, as <see cref="CodecLibraries"/> names it.</param>
+public sealed record CodecInfo(string Name, string Description, int? DefaultLevel, int MinLevel, int MaxLevel, string? Unavailable, bool InDefaultSet = true, bool TakesGeneral = false, bool TakesDictionary = false, Func<string>? Library = null)
 {
     public bool IsAvailable => Unavailable is null;
 
@@ -50,36 +51,36 @@ public static class CodecRegistry
     /// <summary>Every codec and how to make it from a level, for the selectors a general codec (null: K4os LZ4), for zstd-dict a dictionary.</summary>
     private static readonly (CodecInfo Info, Func<int?, IPageCodec?, string?, IPageCodec> Make)[] Entries =
     [
-        (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true),
+        (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true, Library: () => CodecLibraries.Mecom),
             (level, general, _) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
-        (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true),
+        (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true, Library: () => CodecLibraries.Mecom),
             (level, general, _) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
-        (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null),
+        (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null, Library: () => CodecLibraries.Mecom),
             (_, _, _) => new WkdmCodec()),
-        (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null),
+        (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null, Library: () => CodecLibraries.Mecom),
             (_, _, _) => new BdiCodec()),
-        (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null),
+        (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null, Library: () => CodecLibraries.K4os),
             (_, _, _) => new Lz4Codec()),
-        (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null),
+        (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null, Library: () => CodecLibraries.K4os),
             (level, _, _) => new Lz4Codec(level!.Value)),
-        (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null),
+        (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null, Library: () => CodecLibraries.ZstdSharp),
             (level, _, _) => new ZstdCodec(level!.Value)),
-        (new CodecInfo("zstd-dict", "zstd with a raw-content dictionary of the guest's own pages, built at migration start and sent once (migrate and simulate; 'mecom dict' measures it alone)", 9, 1, 22, null, InDefaultSet: false, TakesDictionary: true),
+        (new CodecInfo("zstd-dict", "zstd with a raw-content dictionary of the guest's own pages, built at migration start and sent once (migrate and simulate; 'mecom dict' measures it alone)", 9, 1, 22, null, InDefaultSet: false, TakesDictionary: true, Library: () => CodecLibraries.ZstdSharp),
             (level, _, dictionary) => new ZstdCodec(level!.Value, RawDictionary.Get(dictionary ?? throw new ArgumentException(
                 "zstd-dict needs the dictionary a migration builds at its start: use it in 'mecom migrate' or 'mecom simulate' (e.g. --strategy mecom+zstd-dict:9); 'mecom dict' measures it alone")), dictionary)),
-        (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null),
+        (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null, Library: () => CodecLibraries.Bcl),
             (level, _, _) => new DeflateCodec(level!.Value)),
-        (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null),
+        (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null, Library: () => CodecLibraries.Bcl),
             (level, _, _) => new BrotliCodec(level!.Value)),
-        (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable),
+        (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable, Library: () => CodecLibraries.NativeLz4),
             (_, _, _) => new NativeLz4Codec()),
-        (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable),
+        (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable, Library: () => CodecLibraries.NativeZstd),
             (level, _, _) => new NativeZstdCodec(level!.Value)),
-        (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable),
+        (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable, Library: () => CodecLibraries.NativeLzo),
             (_, _, _) => new NativeLzoCodec()),
-        (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false),
+        (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false, Library: () => CodecLibraries.Mecom),
             (_, _, _) => new ZeroOnlyCodec()),
-        (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false),
+        (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false, Library: () => CodecLibraries.Mecom),
             (_, _, _) => new RawCodec()),
     ];
 

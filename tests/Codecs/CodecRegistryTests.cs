@@ -73,4 +73,18 @@ public class CodecRegistryTests
             }
         }
     }
+    [Fact]
+    public void Every_codec_names_the_library_and_version_doing_its_work()
+    {
+        foreach (CodecInfo c in CodecRegistry.All)
+        {
+            Assert.NotNull(c.Library);
+            Assert.Matches(@"^\S+ (\d+\.\d+[\d.]*( \(.+\))?|\(not loaded\)|\(\.NET \d+[\d.]*\))$", c.Library!());
+        }
+
+        Assert.Matches(@"^K4os\.Compression\.LZ4 \d+\.\d+\.\d+$", CodecLibraries.K4os);
+        Assert.Matches(@"^ZstdSharp\.Port \d+\.\d+\.\d+$", CodecLibraries.ZstdSharp);
+        string lz4 = CodecLibraries.NativeLz4;
+        Assert.True(lz4 == "liblz4 (not loaded)" || System.Text.RegularExpressions.Regex.IsMatch(lz4, @"^liblz4 \d+\.\d+\.\d+ \(liblz4"), lz4);
+    }
 }

@@ -209,4 +209,9 @@ public class CliTests
             File.Delete(file);
         }
     }
+    [Fact]
+    public void The_codec_list_runs_without_a_corpus()
+    {
+        Assert.Equal(0, Run("codecs", "--list", "--corpus", "/nonexistent/entry").Code);
+    }
 }

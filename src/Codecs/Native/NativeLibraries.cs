@@ -36,6 +36,17 @@ internal static class NativeLibraries
     {
         public bool IsAvailable => Problem is null;
 
+        /// <summary>What the library says of its own version (a <c>const char* (void)</c> export), or why not.</summary>
+        public unsafe string Version(string symbol)
+        {
+            if (!IsAvailable || !NativeLibrary.TryGetExport(Handle, symbol, out IntPtr address))
+            {
+                return "not loaded";
+            }
+
+            return Marshal.PtrToStringAnsi(((delegate* unmanaged<IntPtr>)address)()) ?? "unknown";
+        }
+
         public IntPtr Export(string symbol) =>
             NativeLibrary.TryGetExport(Handle, symbol, out IntPtr address)
                 ? address

@@ -30,13 +30,19 @@ public static class CodecsCommand
         var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
         var tuned = new Option<string?>("--settings") { Description = "add the selector settings a 'mecom tune' file chose (mecom:N per bandwidth) to the codecs" };
         var baseline = new Option<string?>("--baseline") { Description = "the codec every other is divided by, pass by pass (measured too if not listed); default: lz4 when it is listed" };
+        var list = new Option<bool>("--list") { Description = "instead of measuring: every codec and strategy, its levels, whether it runs here and the library behind it" };
         var overhead = new Option<bool>("--check-overhead") { Description = "instead of the table: measure K4os LZ4 through the harness against a bare loop on the same pages" };
         var command = new Command("codecs", "compare page codecs on real memory pages: speed, ratio, per page class")
         {
-            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, baseline, overhead, tuned,
+            corpus, codecs, passes, minTime, pageSize, sort, json, csv, markdown, plot, baseline, overhead, tuned, list,
         };
         command.SetAction(r => CliErrors.Guard(() =>
         {
+            if (r.GetValue(list))
+            {
+                return CodecListing.Write();
+            }
+
             if (r.GetValue(overhead))
             {
                 return CheckOverhead(r.GetValue(corpus), r.GetValue(passes), r.GetValue(pageSize));

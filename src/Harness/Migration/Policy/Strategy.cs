@@ -17,6 +17,18 @@ public sealed record Strategy(string Name, IReadOnlyList<CodecSpec> Codecs, bool
     /// <summary>The adaptive selector's candidates: from free (zero pages only) to small (zstd).</summary>
     public static readonly string[] AdaptiveCandidates = ["zero", "lz4", "mecom", "zstd:1"];
 
+    // After AdaptiveCandidates: static fields are set in the order they are written.
+    /// <summary>Every form a strategy takes, with what it sends: for listings.</summary>
+    public static readonly (string Form, string What)[] Kinds =
+    [
+        ("raw", "every page raw (Xen 3.x pre-copy)"),
+        ("zero", "zero pages as empty records, the rest raw (QEMU's default)"),
+        ("CODEC", "every page through one codec above, raw where it does not shrink: lz4, zstd:1, mecom, mecom:0+native-lzo1x, ..."),
+        ("CODEC+delta", "the same, and a re-sent page as an XBZRLE delta against an old-page cache when that is smaller (QEMU's xbzrle)"),
+        ("SELECTOR+zstd-dict:N", "the selector with zstd over a dictionary of the guest's own pages, sent once before round 0 (mecom+zstd-dict:9)"),
+        ("adaptive", $"per batch, the candidate the link and the CPUs allow: {string.Join(", ", AdaptiveCandidates)}"),
+    ];
+
     /// <summary>A codec needs the dictionary a migration builds at its start (<c>zstd-dict</c>).</summary>
     public bool NeedsDictionary => Codecs.Any(c => c.NeedsDictionary);
 
