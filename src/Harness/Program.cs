@@ -17,6 +17,7 @@ public static class Program
         var verbose = new Option<bool>("--verbose") { Description = "show stack traces of errors", Recursive = true };
         root.Options.Add(verbose);
         CliErrors.Verbose = args.Contains("--verbose");
+        Measure.Provenance.CurrentCommandLine = Measure.Provenance.Quote(args);
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CodecsCommand.Create());
         root.Subcommands.Add(GateCommands.BaselineCommand());

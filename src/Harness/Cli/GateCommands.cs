@@ -34,6 +34,7 @@ public static class GateCommands
             IReadOnlyList<Migration.Policy.MigrationRun>? migrations = r.GetValue(noMigration) ? null : MeasureMigration(r.GetValue(migration));
             new Baseline
             {
+                Made = Provenance.Here(),
                 Commit = Mecom.Harness.Gate.Baseline.CurrentCommit(),
                 SavedUtc = DateTime.UtcNow,
                 Corpus = measured is null ? null : Path.GetFullPath(measured),

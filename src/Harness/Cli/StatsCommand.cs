@@ -45,7 +45,7 @@ public static class StatsCommand
         AnsiConsole.Write(Table(stats));
         if (json is not null)
         {
-            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(stats, ResultFiles.Json));
+            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(new CorpusStatsReport { Made = Measure.Provenance.Here(), Entries = stats }, ResultFiles.Json));
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(json)}");
         }
 

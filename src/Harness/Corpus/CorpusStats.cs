@@ -166,3 +166,13 @@ public static class CorpusStats
         return total == page.Length;
     }
 }
+
+/// <summary>The file <c>mecom corpus stats --json</c> writes.</summary>
+public sealed record CorpusStatsReport
+{
+    public int Schema { get; init; } = 1;
+
+    public required Measure.Provenance Made { get; init; }
+
+    public required IReadOnlyList<EntryStats> Entries { get; init; }
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Mecom.Harness.Measure;
 using Mecom.Harness.Reporting;
@@ -9,6 +8,9 @@ namespace Mecom.Harness.Gate;
 public sealed record Baseline
 {
     public int Schema { get; init; } = 1;
+
+    /// <summary>Where the file came from; null in files written before it was recorded.</summary>
+    public Provenance? Made { get; init; }
 
     public required string Commit { get; init; }
 
@@ -62,24 +64,6 @@ public sealed record Baseline
         }
     }
 
-    /// <summary>The commit being measured: MECOM_COMMIT, else git's HEAD, else "unknown".</summary>
-    public static string CurrentCommit()
-    {
-        if (Environment.GetEnvironmentVariable("MECOM_COMMIT") is { Length: > 0 } fromEnvironment)
-        {
-            return fromEnvironment;
-        }
-
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
-            string head = git!.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit(5000);
-            return git.ExitCode == 0 && head.Length > 0 ? head : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "unknown";
-        }
-    }
+    /// <summary>The commit being measured (<see cref="Provenance.CurrentCommit"/>).</summary>
+    public static string CurrentCommit() => Provenance.CurrentCommit();
 }

@@ -99,9 +99,11 @@ public static class CodecComparison
         IReadOnlyDictionary<string, IReadOnlyList<CodecRow>>? byCorpus = sets.Count < 2 ? null :
             sets.Select((set, s) => (set.Name, Rows: (IReadOnlyList<CodecRow>)names.Select((name, c) => Row(name, [(c, s)], cells)).ToArray()))
                 .ToDictionary(x => x.Name, x => x.Rows);
+        Provenance made = Provenance.Here();
         return new ComparisonResult
         {
-            Machine = MachineInfo.Current(),
+            Made = made,
+            Machine = made.Machine,
             Settings = settings,
             Corpus = sets.Select(s => new CorpusInfo(s.Name, s.Count)).ToArray(),
             Results = rows,

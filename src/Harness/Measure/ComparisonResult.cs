@@ -11,6 +11,9 @@ public sealed record ComparisonResult
 {
     public int Schema { get; init; } = 1;
 
+    /// <summary>Where the file came from; null in files written before it was recorded.</summary>
+    public Provenance? Made { get; init; }
+
     public required MachineInfo Machine { get; init; }
 
     public required ComparisonSettings Settings { get; init; }

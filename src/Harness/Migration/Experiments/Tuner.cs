@@ -34,6 +34,9 @@ public sealed record TunedSettings
 {
     public int Schema { get; init; } = 1;
 
+    /// <summary>Where the file came from; null in files written before it was recorded.</summary>
+    public Measure.Provenance? Made { get; init; }
+
     public required string Objective { get; init; }
 
     public required string Corpus { get; init; }
@@ -144,7 +147,7 @@ public static class Tuner
             maps[bps] = map;
         }
 
-        var settings = new TunedSettings { Objective = objective.ToString().ToLowerInvariant(), Corpus = guest.Name, PerBandwidth = choices };
+        var settings = new TunedSettings { Made = Measure.Provenance.Here(), Objective = objective.ToString().ToLowerInvariant(), Corpus = guest.Name, PerBandwidth = choices };
         return new Outcome(settings, maps, simulations);
     }
 

@@ -117,6 +117,9 @@ public sealed record MigrationReport
 {
     public int Schema { get; init; } = 1;
 
+    /// <summary>Where the file came from; null in files written before it was recorded.</summary>
+    public Measure.Provenance? Made { get; init; }
+
     public required Measure.MachineInfo Machine { get; init; }
 
     public required string Commit { get; init; }
@@ -127,7 +130,9 @@ public sealed record MigrationReport
 
     /// <summary>A report of <paramref name="runs"/> made here and now: this machine, this commit.</summary>
     public static MigrationReport Here(IReadOnlyList<MigrationRun> runs) =>
-        new() { Machine = Measure.MachineInfo.Current(), Commit = Gate.Baseline.CurrentCommit(), Date = DateTimeOffset.UtcNow, Runs = runs };
+        Measure.Provenance.Here() is var made
+            ? new() { Made = made, Machine = made.Machine, Commit = made.Commit, Date = made.Date, Runs = runs }
+            : throw new InvalidOperationException();
 
     /// <summary>Fills <see cref="MigrationRun.VsRaw"/> from the raw run of the same corpus, bandwidth and mode.</summary>
     public static IReadOnlyList<MigrationRun> WithReductions(IReadOnlyList<MigrationRun> runs) => runs.Select(r =>
