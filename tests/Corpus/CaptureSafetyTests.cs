@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mecom.Harness.Cli;
 using Mecom.Harness.Corpus;
+using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Corpus;
 
@@ -59,15 +60,8 @@ public sealed class CaptureSafetyTests : IDisposable
         // The real signal through the real command: .NET runs no finally blocks on SIGINT by itself.
         string stem = Path.Combine(folder, "interrupted");
         string mecom = typeof(CaptureCommand).Assembly.Location;
-        var info = new ProcessStartInfo("dotnet", [mecom, "corpus", "capture", "--pid", sleeper.Id.ToString(), "--out", stem, "--epochs", "1000", "--interval-ms", "20"])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process capture = Process.Start(info)!;
-        Task<string> error = capture.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        _ = capture.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var child = ChildProcess.Start("dotnet", mecom, "corpus", "capture", "--pid", sleeper.Id.ToString(), "--out", stem, "--epochs", "1000", "--interval-ms", "20");
+        Process capture = child.Process;
 
         // Wait until the capture is under way (its first temporary image file exists), then interrupt it.
         var clock = Stopwatch.StartNew();
@@ -81,7 +75,7 @@ public sealed class CaptureSafetyTests : IDisposable
         Process.Start("kill", ["-INT", capture.Id.ToString()])!.WaitForExit();
         Assert.True(capture.WaitForExit(20_000), "the capture did not stop after SIGINT");
         Assert.Equal(CaptureCommand.Interrupted, capture.ExitCode);
-        Assert.Contains("capture interrupted", await error);
+        Assert.Contains("capture interrupted", await child.Error);
         Assert.NotEqual('T', State());
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }

@@ -110,7 +110,11 @@ internal static class Runs
     };
 }
 
-public sealed record Reduction(double Downtime, double TotalTime, double Data);
+public sealed record Reduction(double Downtime, double TotalTime, double Data)
+{
+    /// <summary>MECOM's reductions against plain pre-copy (Jin et al., FGCS 38, 2014): downtime, total time, data.</summary>
+    public static readonly Reduction Paper = new(0.271, 0.32, 0.688);
+}
 
 /// <summary>The file <c>mecom migrate --json</c> writes.</summary>
 public sealed record MigrationReport
