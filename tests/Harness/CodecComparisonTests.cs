@@ -179,5 +179,32 @@ public class CodecComparisonTests
             Row("memcpy", 9000, 1000),
         };
         Assert.Equal(["small", "middle", "fast"], CodecPlots.ParetoFront(rows).Select(r => r.Codec));
+
+        // Against decompress speed every codec here decodes at 1 MB/s: only the smallest is on the front.
+        Assert.Equal(["small"], CodecPlots.ParetoFront(rows, r => r.DecompressMBps).Select(r => r.Codec));
+    }
+
+    [Fact]
+    public void A_grid_over_several_links_is_also_drawn_against_link_speed()
+    {
+        string folder = Directory.CreateTempSubdirectory("mecom-link-plot-").FullName;
+        try
+        {
+            MigrationRun Run(string strategy, double bps, double downtime) => new()
+            {
+                Corpus = "guest", Strategy = strategy, BandwidthBps = bps, Mode = "simulated", StopRule = "qemu", StopReason = "test",
+                Workload = "test", DowntimeMs = downtime, TotalTimeMs = 1000 * downtime, BytesSent = 1 << 20, Exact = true,
+            };
+
+            var written = MigrationPlots.Write([Run("raw", 1e8, 90), Run("mecom", 1e8, 30), Run("raw", 1e9, 9), Run("mecom", 1e9, 3)], folder);
+            string png = Assert.Single(written, p => p.EndsWith("guest-vs-link.png", StringComparison.Ordinal));
+            using var image = SkiaSharp.SKBitmap.Decode(png);
+            Assert.Equal((1500, 520), (image.Width, image.Height));
+            Assert.DoesNotContain(MigrationPlots.Write([Run("raw", 1e9, 9)], folder), p => p.EndsWith("vs-link.png", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -27,7 +27,7 @@ public static class CodecsCommand
         var json = new Option<string?>("--json") { Description = "write the results as JSON (schema: docs/design/json.md)" };
         var csv = new Option<string?>("--csv") { Description = "write the results as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
-        var plot = new Option<string?>("--plot") { Description = "write PNG plots (speed vs ratio with the Pareto front, ratio per class) into this folder" };
+        var plot = new Option<string?>("--plot") { Description = "write PNG plots (ratio against compress and decompress speed with the Pareto front and 99% intervals; ratio and speed per page class) into this folder" };
         var tuned = new Option<string?>("--settings") { Description = "add the selector settings a 'mecom tune' file chose (mecom:N per bandwidth) to the codecs" };
         var baseline = new Option<string?>("--baseline") { Description = "the codec every other is divided by, pass by pass (measured too if not listed); default: lz4 when it is listed" };
         var list = new Option<bool>("--list") { Description = "instead of measuring: every codec and strategy, its levels, whether it runs here and the library behind it" };

@@ -12,125 +12,160 @@ public static class CodecPlots
         Directory.CreateDirectory(folder);
         string pareto = Path.Combine(folder, "codecs-pareto.png");
         string byClass = Path.Combine(folder, "codecs-by-class.png");
-        AtomicFile.SavePng(Pareto(result), pareto, 1100, 700);
-        AtomicFile.SavePng(ByClass(result), byClass, 1200, 650);
+        AtomicFile.SavePng(Pareto(result), pareto, 1800, 720);
+        var (plot, width, height) = ByClass(result);
+        AtomicFile.SavePng(plot, byClass, width, height);
         return [pareto, byClass];
     }
 
-    /// <summary>Codecs no other beats on both compress speed and ratio (the memcpy row excluded).</summary>
-    public static IReadOnlyList<CodecRow> ParetoFront(IEnumerable<CodecRow> rows)
+    /// <summary>Codecs no other beats on both speed and ratio (the reference rows excluded); compress speed by default.</summary>
+    public static IReadOnlyList<CodecRow> ParetoFront(IEnumerable<CodecRow> rows, Func<CodecRow, SpeedSummary>? speed = null)
     {
-        var candidates = rows.Where(r => !CalibrationCodec.IsReference(r.Codec) && !double.IsNaN(r.CompressMBps.Median)).ToArray();
+        speed ??= r => r.CompressMBps;
+        var candidates = rows.Where(r => !CalibrationCodec.IsReference(r.Codec) && !double.IsNaN(speed(r).Median)).ToArray();
         return candidates
             .Where(r => !candidates.Any(o => o != r
-                && o.CompressMBps.Median >= r.CompressMBps.Median && o.Ratio >= r.Ratio
-                && (o.CompressMBps.Median > r.CompressMBps.Median || o.Ratio > r.Ratio)))
-            .OrderBy(r => r.CompressMBps.Median)
+                && speed(o).Median >= speed(r).Median && o.Ratio >= r.Ratio
+                && (speed(o).Median > speed(r).Median || o.Ratio > r.Ratio)))
+            .OrderBy(r => speed(r).Median)
             .ToArray();
     }
 
-    private static Plot Pareto(ComparisonResult result)
+    /// <summary>Ratio against compress speed and against decompress speed, side by side.</summary>
+    private static Multiplot Pareto(ComparisonResult result)
     {
-        var plot = new Plot();
-        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec) && r.CompressMBps.Median > 0).ToArray();
-        var front = ParetoFront(rows);
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(2);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        MachineInfo machine = result.Made?.Machine ?? result.Machine;
+        string subtitle = $"{result.Corpus.Sum(c => c.Pages):N0} pages of {result.Settings.PageSize} B; {machine.Cpu}, Vector{machine.VectorWidth}; "
+            + $"{result.Settings.Passes} passes, medians with 99% intervals";
+        Pareto(multiplot.GetPlot(0), result, r => r.CompressMBps, "compress", $"Ratio against compress speed\n{subtitle}");
+        Pareto(multiplot.GetPlot(1), result, r => r.DecompressMBps, "decompress", "Ratio against decompress speed");
+        return multiplot;
+    }
+
+    private static void Pareto(Plot plot, ComparisonResult result, Func<CodecRow, SpeedSummary> speed, string what, string title)
+    {
+        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec) && speed(r).Median > 0).ToArray();
+        if (rows.Length == 0)
+        {
+            plot.Title(title);
+            return;
+        }
+
+        var front = ParetoFront(rows, speed);
 
         // Log scale by hand: positions are log10(MB/s), ticks are labelled in MB/s.
+        static double X(double mbps) => Math.Log10(Math.Max(1e-3, mbps));
+
+        // Each codec's 99% interval of its speed, so a reader sees which gaps are real.
+        foreach (CodecRow r in rows)
+        {
+            var interval = plot.Add.Line(X(speed(r).CiLow), r.Ratio, X(speed(r).CiHigh), r.Ratio);
+            interval.Color = Colors.Gray.WithAlpha(0.7);
+            interval.LineWidth = 2;
+        }
+
         var others = rows.Except(front).ToArray();
         if (others.Length > 0)
         {
-            var dots = plot.Add.ScatterPoints(others.Select(r => Math.Log10(r.CompressMBps.Median)).ToArray(), others.Select(r => r.Ratio).ToArray());
+            var dots = plot.Add.ScatterPoints(others.Select(r => X(speed(r).Median)).ToArray(), others.Select(r => r.Ratio).ToArray());
             dots.MarkerSize = 9;
             dots.Color = Colors.Gray;
             dots.LegendText = "dominated";
         }
 
-        var line = plot.Add.Scatter(front.Select(r => Math.Log10(r.CompressMBps.Median)).ToArray(), front.Select(r => r.Ratio).ToArray());
+        var line = plot.Add.Scatter(front.Select(r => X(speed(r).Median)).ToArray(), front.Select(r => r.Ratio).ToArray());
         line.MarkerSize = 12;
         line.LineWidth = 2;
         line.Color = Colors.OrangeRed;
         line.LegendText = "Pareto front (no codec both faster and smaller)";
 
-        // Neighbours (a managed port and its C original) sit on top of each other: alternate above/below.
-        var byPosition = rows.OrderBy(r => r.Ratio).ThenBy(r => r.CompressMBps.Median).ToArray();
+        // The selectors are what the suite is about: named in bold blue; neighbours (a managed port and its
+        // C original) sit on top of each other, so labels alternate above and below.
+        var byPosition = rows.OrderBy(r => r.Ratio).ThenBy(r => speed(r).Median).ToArray();
         for (int i = 0; i < byPosition.Length; i++)
         {
             CodecRow r = byPosition[i];
-            var label = plot.Add.Text(r.Codec, Math.Log10(r.CompressMBps.Median), r.Ratio);
+            var label = plot.Add.Text(r.Codec, X(speed(r).Median), r.Ratio);
             label.LabelFontSize = 13;
             label.OffsetX = 6;
             label.OffsetY = i % 2 == 0 ? -8 : 10;
+            if (r.Codec.StartsWith("mecom", StringComparison.Ordinal))
+            {
+                label.LabelFontColor = Colors.Blue;
+                label.LabelBold = true;
+            }
         }
 
+        // The axis spans the data (intervals included), not whole decades.
+        double lo = rows.Min(r => X(Math.Min(speed(r).Median, speed(r).CiLow > 0 ? speed(r).CiLow : speed(r).Median)));
+        double hi = rows.Max(r => X(Math.Max(speed(r).Median, speed(r).CiHigh)));
         var ticks = new ScottPlot.TickGenerators.NumericManual();
-        double lo = Math.Floor(rows.Min(r => Math.Log10(r.CompressMBps.Median)));
-        double hi = Math.Ceiling(rows.Max(r => Math.Log10(r.CompressMBps.Median)));
-        for (double e = lo; e <= hi; e++)
+        for (double e = Math.Floor(lo); e <= Math.Ceiling(hi); e++)
         {
             foreach (double m in new[] { 1.0, 2.0, 5.0 })
             {
                 double v = m * Math.Pow(10, e);
-                ticks.AddMajor(Math.Log10(v), v.ToString("0", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        plot.Axes.Bottom.TickGenerator = ticks;
-        plot.Axes.SetLimitsX(lo - 0.05, hi + 0.15);
-        plot.XLabel("compress MB/s (log scale, median)");
-        plot.YLabel("compression ratio (input / output)");
-        plot.Title($"Codecs on {result.Corpus.Sum(c => c.Pages):N0} pages of {result.Settings.PageSize} B");
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot;
-    }
-
-    private static Plot ByClass(ComparisonResult result)
-    {
-        var plot = new Plot();
-        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec)).ToArray();
-        string[] classes = rows.SelectMany(r => r.ByClass?.Keys ?? []).Distinct().ToArray();
-        var palette = new ScottPlot.Palettes.Category10();
-        var bars = new List<Bar>();
-        double width = 0.8 / Math.Max(1, rows.Length);
-        for (int c = 0; c < rows.Length; c++)
-        {
-            for (int k = 0; k < classes.Length; k++)
-            {
-                if (rows[c].ByClass?.GetValueOrDefault(classes[k]) is { } cell)
+                if (Math.Log10(v) >= lo - 0.1 && Math.Log10(v) <= hi + 0.1)
                 {
-                    // Ratios of zero pages run to the hundreds: a log axis keeps every class readable.
-                    bars.Add(new Bar
-                    {
-                        Position = k + (c - (rows.Length - 1) / 2.0) * width,
-                        Value = Math.Log10(Math.Max(1, cell.Ratio)),
-                        Size = width * 0.9,
-                        FillColor = palette.GetColor(c),
-                    });
+                    ticks.AddMajor(Math.Log10(v), v.ToString("0", System.Globalization.CultureInfo.InvariantCulture));
                 }
             }
-
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = rows[c].Codec, FillColor = palette.GetColor(c) });
         }
 
-        plot.Add.Bars(bars);
-        var xticks = new ScottPlot.TickGenerators.NumericManual();
+        double span = Math.Max(0.2, hi - lo);
+        plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.SetLimitsX(lo - 0.05 * span, hi + 0.18 * span);
+        plot.XLabel($"{what} MB/s (log scale, median and 99% interval)");
+        plot.YLabel("compression ratio (input / output)");
+        plot.Title(title);
+        plot.ShowLegend(Alignment.UpperRight);
+    }
+
+    /// <summary>
+    /// Per page class, each on its own scale: ratio (top) and compress speed (bottom) of every codec. Zero
+    /// pages compress hundreds of times, so one shared axis would squeeze the classes that matter.
+    /// </summary>
+    private static (Multiplot Plot, int Width, int Height) ByClass(ComparisonResult result)
+    {
+        var rows = result.Results.Where(r => !CalibrationCodec.IsReference(r.Codec)).ToArray();
+        string[] classes = rows.SelectMany(r => r.ByClass?.Keys ?? []).Distinct().ToArray();
+        var multiplot = new Multiplot();
+        int columns = Math.Max(1, classes.Length);
+        multiplot.AddPlots(2 * columns);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, columns);
+        var palette = new ScottPlot.Palettes.Category10();
         for (int k = 0; k < classes.Length; k++)
         {
-            long pages = rows.FirstOrDefault()?.ByClass?.GetValueOrDefault(classes[k])?.Pages ?? 0;
-            xticks.AddMajor(k, $"{classes[k]} ({pages:N0} pages)");
+            long pages = rows.Select(r => r.ByClass?.GetValueOrDefault(classes[k])?.Pages ?? 0).DefaultIfEmpty(0).Max();
+            Bars(multiplot.GetPlot(k), rows, r => r.ByClass?.GetValueOrDefault(classes[k])?.Ratio, palette, $"{classes[k]} ({pages:N0} pages): ratio");
+            Bars(multiplot.GetPlot(columns + k), rows, r => r.ByClass?.GetValueOrDefault(classes[k])?.CompressMBps.Median, palette, $"{classes[k]}: compress MB/s");
         }
 
-        var yticks = new ScottPlot.TickGenerators.NumericManual();
-        foreach (double v in new[] { 1.0, 2, 3, 5, 10, 20, 50, 100, 200, 500 })
+        return (multiplot, Math.Max(900, 420 * columns), 30 * rows.Length * 2 + 260);
+    }
+
+    private static void Bars(Plot plot, CodecRow[] rows, Func<CodecRow, double?> value, IPalette palette, string title)
+    {
+        var bars = new List<Bar>();
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int c = 0; c < rows.Length; c++)
         {
-            yticks.AddMajor(Math.Log10(v), v.ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+            // Top to bottom in the table's order.
+            double position = rows.Length - 1 - c;
+            ticks.AddMajor(position, rows[c].Codec);
+            if (value(rows[c]) is { } v && !double.IsNaN(v))
+            {
+                bars.Add(new Bar { Position = position, Value = v, Size = 0.8, FillColor = palette.GetColor(c) });
+            }
         }
 
-        plot.Axes.Bottom.TickGenerator = xticks;
-        plot.Axes.Left.TickGenerator = yticks;
-        plot.Axes.Margins(bottom: 0);
-        plot.YLabel("compression ratio (log scale)");
-        plot.Title("Where each codec wins: ratio per page class");
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot;
+        var plotted = plot.Add.Bars(bars);
+        plotted.Horizontal = true;
+        plot.Axes.Left.TickGenerator = ticks;
+        plot.Axes.Margins(left: 0);
+        plot.Title(title);
     }
 }

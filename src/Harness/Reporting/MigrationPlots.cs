@@ -25,6 +25,12 @@ public static class MigrationPlots
             string path = Path.Combine(folder, $"migrate-{Safe(group.Key)}-summary.png");
             AtomicFile.SavePng(Summary(group.ToArray(), group.Key), path, 1300, 600);
             written.Add(path);
+            if (group.Select(r => r.BandwidthBps).Distinct().Count() > 1)
+            {
+                string vsLink = Path.Combine(folder, $"migrate-{Safe(group.Key)}-vs-link.png");
+                AtomicFile.SavePng(AgainstLinkSpeed(group.ToArray(), group.Key), vsLink, 1500, 520);
+                written.Add(vsLink);
+            }
         }
 
         return written;
@@ -82,6 +88,80 @@ public static class MigrationPlots
         }
 
         plot.Axes.Left.TickGenerator = ticks;
+    }
+
+    /// <summary>
+    /// The first question an operator asks: what each strategy gives at my link's speed. Downtime, total
+    /// time and data against link speed, one line per strategy (log scales: the grid spans decades).
+    /// </summary>
+    private static Multiplot AgainstLinkSpeed(MigrationRun[] runs, string corpus)
+    {
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(3);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        (string Title, string Unit, Func<MigrationRun, double> Value)[] metrics =
+        [
+            ("downtime", "ms", r => r.DowntimeMs),
+            ("total time", "s", r => r.TotalTimeMs / 1000),
+            ("data sent", "MiB", r => r.BytesSent / 1048576.0),
+        ];
+        var palette = new ScottPlot.Palettes.Category10();
+        double[] links = runs.Select(r => r.BandwidthBps).Distinct().Order().ToArray();
+        string[] strategies = runs.Select(r => r.Strategy).Distinct().ToArray();
+        for (int m = 0; m < metrics.Length; m++)
+        {
+            Plot plot = multiplot.GetPlot(m);
+            for (int s = 0; s < strategies.Length; s++)
+            {
+                MigrationRun[] line = runs.Where(r => r.Strategy == strategies[s]).OrderBy(r => r.BandwidthBps).ToArray();
+                var scatter = plot.Add.Scatter(line.Select(r => Math.Log10(r.BandwidthBps)).ToArray(),
+                    line.Select(r => Math.Log10(Math.Max(1e-3, metrics[m].Value(r)))).ToArray());
+                scatter.LegendText = strategies[s];
+                scatter.Color = palette.GetColor(s);
+                scatter.MarkerSize = 7;
+                scatter.LineWidth = 2;
+            }
+
+            var xticks = new ScottPlot.TickGenerators.NumericManual();
+            foreach (double bps in links)
+            {
+                xticks.AddMajor(Math.Log10(bps), Migration.Protocol.Bandwidth.Format(bps));
+            }
+
+            plot.Axes.Bottom.TickGenerator = xticks;
+            plot.Axes.Left.TickGenerator = LogAxis(runs.Select(metrics[m].Value));
+            plot.XLabel("link speed (log scale)");
+            plot.YLabel($"{metrics[m].Title}, {metrics[m].Unit} (log scale)");
+            plot.Title(m == 0 ? $"{corpus}: {metrics[m].Title} against link speed" : $"{metrics[m].Title} against link speed");
+            if (m == 0)
+            {
+                plot.ShowLegend(Alignment.UpperRight);
+            }
+            else
+            {
+                // One legend for the three: the same strategies in the same colours.
+                plot.HideLegend();
+            }
+        }
+
+        return multiplot;
+    }
+
+    /// <summary>Ticks at 1, 2 and 5 of each decade the values span, labelled in their own unit.</summary>
+    private static ScottPlot.TickGenerators.NumericManual LogAxis(IEnumerable<double> values)
+    {
+        double[] positive = values.Where(v => v > 0).DefaultIfEmpty(1).ToArray();
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int e = (int)Math.Floor(Math.Log10(positive.Min())); e <= (int)Math.Ceiling(Math.Log10(positive.Max())); e++)
+        {
+            foreach (double m in new[] { 1.0, 2.0, 5.0 })
+            {
+                double v = m * Math.Pow(10, e);
+                ticks.AddMajor(Math.Log10(v), v.ToString(v < 1 ? "0.###" : "#,0", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return ticks;
     }
 
     private static Plot Summary(MigrationRun[] runs, string corpus)
