@@ -133,11 +133,26 @@ public class CodecComparisonTests
             Assert.Contains(lines, l => l.StartsWith("*,wkdm,all,", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("a,lz4,all,", StringComparison.Ordinal));
             Assert.True(lines.Length - 1 >= 4 * scopesPerCodec, $"{lines.Length} lines");
+            Assert.All(File.ReadAllText(path).Split("\r\n")[..^1], l => Assert.DoesNotContain('\n', l));
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("two\nlines", "\"two\nlines\"")]
+    public void Csv_fields_are_quoted_as_rfc_4180_says(string field, string written)
+    {
+        Assert.Equal(written, ResultFiles.Csv(field));
+
+        // Read back by the RFC's rules: the quoted field is the original again.
+        string back = written.StartsWith('"') ? written[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : written;
+        Assert.Equal(field, back);
     }
 
     [Fact]

@@ -35,11 +35,12 @@ public static class ResultFiles
     /// <summary>One line per codec and scope: scope is "all" or a page class; corpus is "*" for all entries.</summary>
     public static void WriteCsv(ComparisonResult result, string path)
     {
-        var csv = new StringBuilder("corpus,codec,scope,pages,bytesIn,bytesOut,ratio,rawPages,compressMBps,compressCiLow,compressCiHigh,decompressMBps,decompressCiLow,decompressCiHigh\n");
-        void Line(string corpus, string scope, CodecRow r) => csv.AppendLine(string.Join(',',
-            corpus, r.Codec, scope, r.Pages, r.BytesIn, r.BytesOut, F(r.Ratio), r.RawPages,
+        var csv = new StringBuilder("corpus,codec,scope,pages,bytesIn,bytesOut,ratio,rawPages,compressMBps,compressCiLow,compressCiHigh,decompressMBps,decompressCiLow,decompressCiHigh\r\n");
+        // Lines end in CRLF, as RFC 4180 says; names are quoted where they need it.
+        void Line(string corpus, string scope, CodecRow r) => csv.Append(string.Join(',',
+            Csv(corpus), Csv(r.Codec), Csv(scope), r.Pages, r.BytesIn, r.BytesOut, F(r.Ratio), r.RawPages,
             F(r.CompressMBps.Median), F(r.CompressMBps.CiLow), F(r.CompressMBps.CiHigh),
-            F(r.DecompressMBps.Median), F(r.DecompressMBps.CiLow), F(r.DecompressMBps.CiHigh)));
+            F(r.DecompressMBps.Median), F(r.DecompressMBps.CiLow), F(r.DecompressMBps.CiHigh))).Append("\r\n");
 
         void Rows(string corpus, IEnumerable<CodecRow> rows)
         {
@@ -108,6 +109,10 @@ public static class ResultFiles
     }
 
     public static void WriteMarkdown(ComparisonResult result, SortColumn sort, string path) => Write(path, Markdown(result, sort));
+
+    /// <summary>A CSV field per RFC 4180: quoted when it holds a comma, a quote or a line break, quotes doubled.</summary>
+    public static string Csv(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
