@@ -214,4 +214,13 @@ public class CliTests
     {
         Assert.Equal(0, Run("codecs", "--list", "--corpus", "/nonexistent/entry").Code);
     }
+    [Theory]
+    [InlineData("--workers")]
+    [InlineData("--threads")]
+    public void Tune_names_its_worker_counts_as_migrate_does_and_keeps_the_old_name(string option)
+    {
+        (int code, string error) = Run("tune", option, "0,999", "--corpus", "/nonexistent/entry");
+        Assert.Equal(2, code);
+        Assert.Contains("--workers: '999' is not a whole number in 0..256", error);
+    }
 }

@@ -16,7 +16,7 @@ public static class TuneCommand
     {
         var corpus = new Option<string?>("--corpus") { Description = "one corpus entry (file stem); default: the shipped VM, corpora/vm-kvstore" };
         var bandwidths = new Option<string>("--bandwidth") { Description = "link rates to tune for", DefaultValueFactory = _ => "100mbit,1gbit,10gbit" };
-        var threads = new Option<string?>("--threads") { Description = "worker counts to try, e.g. 1,2,4; default: cores" };
+        var threads = new Option<string?>("--workers", "--threads") { Description = "worker counts to try, e.g. 1,2,4 (0 = cores, as in migrate and simulate); default: cores" };
         var batches = new Option<string>("--batch") { Description = "batch sizes (pages) to try", DefaultValueFactory = _ => "32,128,512" };
         var wkdm = new Option<string>("--wkdm") { Description = "WKdm thresholds (eighths of a page) to try", DefaultValueFactory = _ => "0,2,4,6,8" };
         var rawAbove = new Option<string>("--raw-above") { Description = "raw thresholds (share of the page) to try", DefaultValueFactory = _ => "0.5,0.625,0.75,0.875,1" };
@@ -39,7 +39,9 @@ public static class TuneCommand
             var wkdmList = Ints(r.GetValue(wkdm)!, "--wkdm", 0, 8);
             var rawList = Doubles(r.GetValue(rawAbove)!, "--raw-above");
             var batchList = Ints(r.GetValue(batches)!, "--batch", 1, 65536);
-            var threadList = r.GetValue(threads) is { } t ? Ints(t, "--threads", 1, 256) : [Environment.ProcessorCount];
+            var threadList = r.GetValue(threads) is { } t
+                ? Ints(t, "--workers", 0, 256).Select(w => w == 0 ? Environment.ProcessorCount : w).Distinct().ToArray()
+                : [Environment.ProcessorCount];
             IReadOnlyList<double> bps = Bandwidth.ParseList(r.GetValue(bandwidths)!);
             MigrationSettings baseSettings = grid.Settings(r);
 
