@@ -185,19 +185,39 @@ public static class CodecRegistry
         return new CodecSpec(info, level, Dictionary: dictionaryId);
     }
 
-    /// <summary>Parses a comma-separated list; <c>all</c> stands for <see cref="DefaultSet"/>.</summary>
+    /// <summary>
+    /// Parses a comma-separated list; <c>all</c> stands for <see cref="DefaultSet"/>. As in lzbench, a bare
+    /// level after a codec is another level of it (<c>zstd:1,3,5</c>), and <c>name:A-B</c> is every level
+    /// from A to B (<c>zstd:1-5</c>, <c>zstd:-5--1</c>).
+    /// </summary>
     public static IReadOnlyList<CodecSpec> ParseList(string text)
     {
         var specs = new List<CodecSpec>();
+        CodecSpec? previous = null;
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (part.Equals("all", StringComparison.OrdinalIgnoreCase))
             {
                 specs.AddRange(DefaultSet);
+                previous = null;
+            }
+            else if (previous is not null && LevelRange(part) is not null)
+            {
+                if (previous.General is not null)
+                {
+                    throw new ArgumentException($"'{part}' after '{previous}' in '{text}': a level of the selector or of its general codec? Write each in full");
+                }
+
+                specs.AddRange(Levels(previous.Info.Name, part, text));
+            }
+            else if (part.IndexOf(':') is int colon and > 0 && part.IndexOf('+') < 0 && LevelRange(part[(colon + 1)..]) is { } range && range.From != range.To)
+            {
+                specs.AddRange(Levels(part[..colon], part[(colon + 1)..], text));
+                previous = specs[^1];
             }
             else
             {
-                specs.Add(Parse(part));
+                specs.Add(previous = Parse(part));
             }
         }
 
@@ -207,6 +227,35 @@ public static class CodecRegistry
         }
 
         return specs.DistinctBy(s => s.ToString()).ToArray();
+    }
+
+    /// <summary>A level or a range of levels: <c>3</c>, <c>-5</c>, <c>1-5</c>, <c>-5--1</c>; null for anything else.</summary>
+    private static (int From, int To)? LevelRange(string text)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        const System.Globalization.NumberStyles Signed = System.Globalization.NumberStyles.AllowLeadingSign;
+        if (int.TryParse(text, Signed, culture, out int single))
+        {
+            return (single, single);
+        }
+
+        int dash = text.IndexOf('-', 1);
+        return dash > 0 && int.TryParse(text[..dash], Signed, culture, out int from) && int.TryParse(text[(dash + 1)..], Signed, culture, out int to)
+            ? (from, to) : null;
+    }
+
+    private static IEnumerable<CodecSpec> Levels(string name, string range, string list)
+    {
+        var (from, to) = LevelRange(range)!.Value;
+        if (to < from || (long)to - from > 64)
+        {
+            throw new ArgumentException($"'{range}' in '{list}' is not a range of levels (low-high, at most 64 levels)");
+        }
+
+        // Each level parsed as if typed alone: the same checks and messages; a range across zstd's missing
+        // level 0 skips it.
+        CodecInfo info = Parse(name).Info;
+        return Enumerable.Range(from, to - from + 1).Where(l => l != 0 || from == to || info.MinLevel >= 0).Select(l => Parse($"{name}:{l}"));
     }
 
     /// <summary>A fresh codec instance (one per thread).</summary>
