@@ -87,23 +87,35 @@ public class CodecRegistryTests
         string lz4 = CodecLibraries.NativeLz4;
         Assert.True(lz4 == "liblz4 (not loaded)" || System.Text.RegularExpressions.Regex.IsMatch(lz4, @"^liblz4 \d+\.\d+\.\d+ \(liblz4"), lz4);
     }
+    /// <summary>A list as typed, and the codecs it stands for.</summary>
+    public static TheoryData<string, string> LevelLists => new()
+    {
+        { "zstd:1,3,5", "zstd:1 zstd:3 zstd:5" },
+        { "lz4,zstd:1-3,wkdm", "lz4 zstd:1 zstd:2 zstd:3 wkdm" },
+        { "zstd:-2-2", "zstd:-2 zstd:-1 zstd:1 zstd:2" },
+        { "deflate:0-1", "deflate:0 deflate:1" },
+        { "mecom:0,4,lz4", "mecom:0 mecom:4 lz4" },
+        { "zstd:-5,3", "zstd:-5 zstd:3" },
+    };
+
+    /// <summary>A bad list, and what the refusal must say.</summary>
+    public static TheoryData<string, string> BadLevelLists => new()
+    {
+        { "zstd:5-1", "not a range of levels" },
+        { "zstd:1-30", "bad level '23'" },
+        { "lz4,3", "takes no level" },
+        { "mecom:0+zstd:1,3", "Write each in full" },
+    };
+
     [Theory]
-    [InlineData("zstd:1,3,5", "zstd:1 zstd:3 zstd:5")]
-    [InlineData("lz4,zstd:1-3,wkdm", "lz4 zstd:1 zstd:2 zstd:3 wkdm")]
-    [InlineData("zstd:-2-2", "zstd:-2 zstd:-1 zstd:1 zstd:2")]
-    [InlineData("deflate:0-1", "deflate:0 deflate:1")]
-    [InlineData("mecom:0,4,lz4", "mecom:0 mecom:4 lz4")]
-    [InlineData("zstd:-5,3", "zstd:-5 zstd:3")]
+    [MemberData(nameof(LevelLists))]
     public void Level_lists_and_ranges_expand_as_in_lzbench(string list, string expected)
     {
         Assert.Equal(expected, string.Join(' ', CodecRegistry.ParseList(list).Select(s => s.ToString())));
     }
 
     [Theory]
-    [InlineData("zstd:5-1", "not a range of levels")]
-    [InlineData("zstd:1-30", "bad level '23'")]
-    [InlineData("lz4,3", "takes no level")]
-    [InlineData("mecom:0+zstd:1,3", "Write each in full")]
+    [MemberData(nameof(BadLevelLists))]
     public void Bad_level_lists_are_refused_naming_what_is_wrong(string list, string message)
     {
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => CodecRegistry.ParseList(list)).Message);

@@ -170,13 +170,19 @@ public class CliTests
             Directory.Delete(dir, recursive: true);
         }
     }
+    /// <summary>Command lines the parser refuses, and the one line each must give.</summary>
+    public static TheoryData<string, string> Refused => new()
+    {
+        { "gate", "Option '--baseline' is required. (see 'mecom gate --help')" },
+        { "codecs --passes abc", "--passes takes a whole number, got 'abc' (see 'mecom codecs --help')" },
+        { "codecs --sort foo", "--sort takes one of compress, decompress, ratio, name, got 'foo'" },
+        { "migrate --latency x", "--latency takes a number, got 'x' (see 'mecom migrate --help')" },
+        { "corpus stats --bogus", "'--bogus'. (see 'mecom corpus stats --help')" },
+        { "bogus", "'bogus'. (see 'mecom --help')" },
+    };
+
     [Theory]
-    [InlineData("gate", "Option '--baseline' is required. (see 'mecom gate --help')")]
-    [InlineData("codecs --passes abc", "--passes takes a whole number, got 'abc' (see 'mecom codecs --help')")]
-    [InlineData("codecs --sort foo", "--sort takes one of compress, decompress, ratio, name, got 'foo'")]
-    [InlineData("migrate --latency x", "--latency takes a number, got 'x' (see 'mecom migrate --help')")]
-    [InlineData("corpus stats --bogus", "'--bogus'. (see 'mecom corpus stats --help')")]
-    [InlineData("bogus", "'bogus'. (see 'mecom --help')")]
+    [MemberData(nameof(Refused))]
     public void A_command_line_the_parser_refuses_is_one_line_and_exit_2(string args, string expected)
     {
         (int code, string error) = Run(args.Split(' '));
