@@ -36,8 +36,8 @@ public sealed class PageCache : IDisposable
         Capacity = capacityPages;
         store = GC.AllocateUninitializedArray<byte>(checked(capacityPages * pageSize));
         // Written now, so the memory is committed at set-up (as QEMU allocates its XBZRLE cache when the
-        // capability is set), not page-faulted in during the first round: that cost about 50 ms of a
-        // 0.33 s migration of a 128 MiB guest, and is no part of sending pages.
+        // capability is set), not page-faulted in during the first round, where the faults would be counted
+        // as the cost of sending pages.
         store.AsSpan().Clear();
         // Sized for pages kept at 4x, so filling the budget seldom grows them.
         log = new RingLog<byte>(store.Length, (int)Math.Min(4L * capacityPages, 1 << 24));

@@ -36,8 +36,9 @@ public static class MigrationGrid
     /// </summary>
     /// <remarks>
     /// A slice that wrote nothing warmed round 0 only: the first delta encodes, cache hits and stop-and-copy
-    /// batches of every measured run were compiled inside its downtime (5-11 methods, 1-5 ms of JIT on a
-    /// 2-4 ms downtime at 1 Gbit/s here), which the simulator rightly does not price.
+    /// batches of every measured run were then compiled inside its downtime, a cost of the same order as a
+    /// fast link's whole downtime, which the simulator rightly does not price (counted with JitInfo:
+    /// docs/results/migration.md).
     /// </remarks>
     private static void WarmUp(GuestSpec guest, IReadOnlyList<Strategy> strategies, MigrationSettings settings, Func<GuestSpec, MigrationSettings, MigrationRun> runOne)
     {

@@ -74,8 +74,9 @@ public abstract class GuestWorkload : IDisposable
     /// <summary>
     /// Stops the guest and returns once it writes no more: at once, unless a write is under way. Its thread
     /// sees the stop and ends later (<see cref="Dispose"/> waits for it). Waiting here for that thread to
-    /// wake and end put 0.4-1.7 ms of scheduling inside the downtime whenever the two cores were busy
-    /// decoding (traced at 1 Gbit/s), time a hypervisor stopping vCPUs on their own cores does not spend.
+    /// wake and end would put the scheduler's delay inside the downtime whenever the cores are busy
+    /// decoding, time a hypervisor stopping vCPUs on their own cores does not spend (measured:
+    /// docs/results/migration.md).
     /// </summary>
     public void Pause()
     {
