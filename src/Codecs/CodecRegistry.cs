@@ -49,39 +49,39 @@ public sealed record CodecSpec(CodecInfo Info, int? Level, CodecSpec? General = 
 public static class CodecRegistry
 {
     /// <summary>Every codec and how to make it from a level, for the selectors a general codec (null: K4os LZ4), for zstd-dict a dictionary.</summary>
-    private static readonly (CodecInfo Info, Func<int?, IPageCodec?, string?, IPageCodec> Make)[] Entries =
+    private static readonly (CodecInfo Info, Func<int?, IPageCodec?, string?, DictionaryStore, IPageCodec> Make)[] Entries =
     [
         (new CodecInfo("mecom", "the MECOM selector: zero/same-filled tags, WKdm when its size <= level/8 page, else LZ4 (or the codec after a +)", MecomCodec.DefaultWkdmMaxEighths, 0, 8, null, TakesGeneral: true, Library: () => CodecLibraries.Mecom),
-            (level, general, _) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
+            (level, general, _, _) => new MecomCodec(level!.Value, general ?? new Lz4Codec())),
         (new CodecInfo("mecom-bdi", "the MECOM selector with BDI first: BDI when its size <= level/8 page, then as mecom", 4, 0, 8, null, TakesGeneral: true, Library: () => CodecLibraries.Mecom),
-            (level, general, _) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
+            (level, general, _, _) => new MecomCodec(MecomCodec.DefaultWkdmMaxEighths, general ?? new Lz4Codec(), level!.Value)),
         (new CodecInfo("wkdm", "WKdm word-pattern codec (Wilson & Kaplan), vectorized packing", null, 0, 0, null, Library: () => CodecLibraries.Mecom),
-            (_, _, _) => new WkdmCodec()),
+            (_, _, _, _) => new WkdmCodec()),
         (new CodecInfo("bdi", "Base-Delta-Immediate word-pattern codec (Pekhimenko et al.), per 64-byte block, vectorized", null, 0, 0, null, Library: () => CodecLibraries.Mecom),
-            (_, _, _) => new BdiCodec()),
+            (_, _, _, _) => new BdiCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null, Library: () => CodecLibraries.K4os),
-            (_, _, _) => new Lz4Codec()),
+            (_, _, _, _) => new Lz4Codec()),
         (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null, Library: () => CodecLibraries.K4os),
-            (level, _, _) => new Lz4Codec(level!.Value)),
+            (level, _, _, _) => new Lz4Codec(level!.Value)),
         (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null, Library: () => CodecLibraries.ZstdSharp),
-            (level, _, _) => new ZstdCodec(level!.Value)),
+            (level, _, _, _) => new ZstdCodec(level!.Value)),
         (new CodecInfo("zstd-dict", "zstd with a raw-content dictionary of the guest's own pages, built at migration start and sent once (migrate and simulate; 'mecom dict' measures it alone)", 9, 1, 22, null, InDefaultSet: false, TakesDictionary: true, Library: () => CodecLibraries.ZstdSharp),
-            (level, _, dictionary) => new ZstdCodec(level!.Value, RawDictionary.Get(dictionary ?? throw new ArgumentException(
+            (level, _, dictionary, store) => new ZstdCodec(level!.Value, store.Get(dictionary ?? throw new ArgumentException(
                 "zstd-dict needs the dictionary a migration builds at its start: use it in 'mecom migrate' or 'mecom simulate' (e.g. --strategy mecom+zstd-dict:9); 'mecom dict' measures it alone")), dictionary)),
         (new CodecInfo("deflate", "raw Deflate, the BCL's DeflateStream (zlib-ng)", 1, 0, 9, null, Library: () => CodecLibraries.Bcl),
-            (level, _, _) => new DeflateCodec(level!.Value)),
+            (level, _, _, _) => new DeflateCodec(level!.Value)),
         (new CodecInfo("brotli", "Brotli, the BCL's BrotliEncoder", 1, 0, 11, null, Library: () => CodecLibraries.Bcl),
-            (level, _, _) => new BrotliCodec(level!.Value)),
+            (level, _, _, _) => new BrotliCodec(level!.Value)),
         (new CodecInfo("native-lz4", "LZ4 fast, the C liblz4", null, 0, 0, NativeLz4Codec.Unavailable, Library: () => CodecLibraries.NativeLz4),
-            (_, _, _) => new NativeLz4Codec()),
+            (_, _, _, _) => new NativeLz4Codec()),
         (new CodecInfo("native-zstd", "zstd, the C libzstd", 1, -7, 22, NativeZstdCodec.Unavailable, Library: () => CodecLibraries.NativeZstd),
-            (level, _, _) => new NativeZstdCodec(level!.Value)),
+            (level, _, _, _) => new NativeZstdCodec(level!.Value)),
         (new CodecInfo("native-lzo1x", "LZO1X-1, the C liblzo2 (the MECOM paper's codec)", null, 0, 0, NativeLzoCodec.Unavailable, Library: () => CodecLibraries.NativeLzo),
-            (_, _, _) => new NativeLzoCodec()),
+            (_, _, _, _) => new NativeLzoCodec()),
         (new CodecInfo("zero", "migration baseline (QEMU default): zero pages as empty records, the rest raw", null, 0, 0, null, InDefaultSet: false, Library: () => CodecLibraries.Mecom),
-            (_, _, _) => new ZeroOnlyCodec()),
+            (_, _, _, _) => new ZeroOnlyCodec()),
         (new CodecInfo("raw", "migration baseline (Xen 3.x): every page raw", null, 0, 0, null, InDefaultSet: false, Library: () => CodecLibraries.Mecom),
-            (_, _, _) => new RawCodec()),
+            (_, _, _, _) => new RawCodec()),
     ];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
@@ -103,20 +103,30 @@ public static class CodecRegistry
     /// names, bad levels and unavailable codecs throw <see cref="ArgumentException"/> with a message that
     /// lists what is valid.
     /// </summary>
-    public static CodecSpec Parse(string text)
+    /// <remarks>
+    /// A dictionary named after an <c>@</c> must be in the process's <see cref="RawDictionary.Known"/>.
+    /// </remarks>
+    public static CodecSpec Parse(string text) => Parse(text, null);
+
+    /// <summary>
+    /// As <see cref="Parse(string)"/>, with dictionaries looked up in <paramref name="dictionaries"/> (null: the
+    /// process's): a migration target passes its session's own store, so a frame can only use the dictionary
+    /// its own source sent on its own connection.
+    /// </summary>
+    public static CodecSpec Parse(string text, DictionaryStore? dictionaries)
     {
         ArgumentNullException.ThrowIfNull(text);
         int plus = text.IndexOf('+');
         if (plus >= 0)
         {
-            CodecSpec selector = Parse(text[..plus]);
+            CodecSpec selector = Parse(text[..plus], dictionaries);
             if (!selector.Info.TakesGeneral)
             {
                 throw new ArgumentException(
                     $"codec '{selector.Info.Name}' takes no general codec (in '{text.Trim()}'); only the selectors do: {string.Join(", ", All.Where(c => c.TakesGeneral).Select(c => c.Name))}");
             }
 
-            CodecSpec general = Parse(text[(plus + 1)..]);
+            CodecSpec general = Parse(text[(plus + 1)..], dictionaries);
             if (general.Info.TakesGeneral || general.Info.Name is "raw" or "zero")
             {
                 throw new ArgumentException($"'{general}' cannot be a selector's general codec (in '{text.Trim()}'); name a compressor such as lz4, zstd:1 or native-lzo1x");
@@ -179,7 +189,7 @@ public static class CodecRegistry
                 throw new ArgumentException($"codec '{info.Name}' takes no dictionary (in '{text.Trim()}')");
             }
 
-            RawDictionary.Get(dictionaryId);
+            (dictionaries ?? RawDictionary.Known).Get(dictionaryId);
         }
 
         return new CodecSpec(info, level, Dictionary: dictionaryId);
@@ -259,8 +269,11 @@ public static class CodecRegistry
     }
 
     /// <summary>A fresh codec instance (one per thread).</summary>
-    public static IPageCodec Create(CodecSpec spec) =>
-        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level, spec.General is null ? null : Create(spec.General), spec.Dictionary);
+    public static IPageCodec Create(CodecSpec spec) => Create(spec, null);
+
+    /// <summary>A fresh codec instance whose dictionary comes from <paramref name="dictionaries"/> (null: the process's).</summary>
+    public static IPageCodec Create(CodecSpec spec, DictionaryStore? dictionaries) =>
+        Entries.First(e => e.Info.Name == spec.Info.Name).Make(spec.Level, spec.General is null ? null : Create(spec.General, dictionaries), spec.Dictionary, dictionaries ?? RawDictionary.Known);
 
     /// <summary>Parses and creates in one step.</summary>
     public static IPageCodec Create(string text) => Create(Parse(text));

@@ -215,57 +215,23 @@ public class EmulationTests
         Assert.True(clock.Elapsed.TotalMilliseconds >= 39, $"{clock.Elapsed.TotalMilliseconds} ms");
     }
 
-    private static (NetworkStream Source, Task<TargetReport> Served, TcpClient Client) Connect()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var served = Task.Run(() =>
-        {
-            using TcpClient accepted = listener.AcceptTcpClient();
-            listener.Stop();
-            return new MigrationTarget(2).Serve(accepted.GetStream());
-        });
-        var client = new TcpClient();
-        client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        NetworkStream stream = client.GetStream();
-        // The challenge of a target without a token, answered with nothing.
-        Assert.True(Wire.TryRead(stream, 64, out byte type, out _, out int n));
-        Assert.Equal((Wire.Challenge, 1 + Wire.NonceBytes), (type, n));
-        Wire.Write(stream, Wire.Auth, []);
-        return (stream, served, client);
-    }
-
-    /// <summary>The target's next message other than a progress report.</summary>
-    private static (byte Type, string Text) Answer(NetworkStream stream)
-    {
-        while (Wire.TryRead(stream, 4096, out byte type, out byte[] buffer, out int n))
-        {
-            if (type != Wire.Progress)
-            {
-                return (type, System.Text.Encoding.UTF8.GetString(buffer, 0, n));
-            }
-        }
-
-        return (0, "");
-    }
-
     [Fact]
     public async Task A_peer_that_is_not_a_source_is_refused_with_a_reason()
     {
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
             Wire.Write(stream, Wire.Hello, new byte[HelloMessage.Bytes]);
             TargetReport report = await served;
             Assert.Contains("magic", report.Error);
-            Assert.Equal(Wire.Error, Answer(stream).Type);
+            Assert.Equal(Wire.Error, TargetPeer.Answer(stream).Type);
         }
     }
 
     [Fact]
     public async Task A_guest_larger_than_the_target_allows_allocates_nothing_and_is_refused()
     {
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
             Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, long.MaxValue / 4096, 128, 0).ToPayload());
@@ -279,7 +245,7 @@ public class EmulationTests
     public async Task A_hello_asking_the_target_to_sleep_for_an_hour_is_refused()
     {
         // Found by the wire fuzzer: the emulated reply latency came from the peer unchecked.
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
             byte[] hello = (HelloMessage.For(4096, 64, 16, 0) with { ReplyDelayUs = uint.MaxValue }).ToPayload();
@@ -289,7 +255,7 @@ public class EmulationTests
         }
 
         // Just over the 1 s bound: refused too (10 s per answer let a forged session hold the target for minutes).
-        var (stream2, served2, client2) = Connect();
+        var (stream2, served2, client2) = TargetPeer.Connect();
         using (client2)
         {
             byte[] hello = (HelloMessage.For(4096, 64, 16, 0) with { ReplyDelayUs = MigrationTarget.MaxReplyDelayUs + 1 }).ToPayload();
@@ -302,7 +268,7 @@ public class EmulationTests
     [Fact]
     public async Task A_corrupted_frame_ends_the_session_naming_the_page()
     {
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
             byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
@@ -316,7 +282,7 @@ public class EmulationTests
             TargetReport report = await served;
             Assert.NotNull(report.Error);
             Assert.Contains("page 63", report.Error);
-            var (type, text) = Answer(stream);
+            var (type, text) = TargetPeer.Answer(stream);
             Assert.Equal(Wire.Error, type);
             Assert.Contains("page 63", text);
         }
@@ -327,6 +293,8 @@ public class EmulationTests
     [InlineData("twice")]
     [InlineData("after a frame")]
     [InlineData("missing")]
+    [InlineData("only in this process")]
+    [InlineData("not announced")]
     public async Task A_dictionary_that_is_damaged_repeated_late_or_missing_ends_the_session_saying_so(string fault)
     {
         byte[] memory = Corpora.SmallGuest[..(64 * 4096)];
@@ -340,12 +308,20 @@ public class EmulationTests
         byte[] unknown = frame.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(id)) is int at and >= 0
             ? [.. frame[..at], .. System.Text.Encoding.ASCII.GetBytes("0123456789abcdef"), .. frame[(at + id.Length)..]]
             : throw new InvalidOperationException("the frame does not name its dictionary");
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
-            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 64, 0).ToPayload());
+            Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 64, 0, 1, fault == "not announced" ? 0 : Wire.MaxDictionaryPayload).ToPayload());
             switch (fault)
             {
+                case "only in this process":
+                    // Dictionaries are the session's: the source's copy in this process must not decode the frame.
+                    Wire.Write(stream, Wire.Frame, frame);
+                    Wire.Write(stream, Wire.RoundEnd, new byte[4]);
+                    break;
+                case "not announced":
+                    Wire.Write(stream, Wire.Dictionary, packed);
+                    break;
                 case "corrupt":
                     packed[^3] ^= 0x01;
                     Wire.Write(stream, Wire.Dictionary, packed);
@@ -371,10 +347,12 @@ public class EmulationTests
                 "corrupt" => "the source's dictionary is unusable",
                 "twice" => "a second dictionary arrived",
                 "after a frame" => "a dictionary arrived after the first frame",
+                "only in this process" => $"no dictionary '{id}' is known here",
+                "not announced" => "a dictionary arrived that the hello did not announce",
                 _ => "no dictionary '0123456789abcdef' is known here",
             };
             Assert.Contains(expected, report.Error);
-            var (type, text) = Answer(stream);
+            var (type, text) = TargetPeer.Answer(stream);
             Assert.Equal(Wire.Error, type);
             Assert.Contains(expected, text);
         }
@@ -383,7 +361,7 @@ public class EmulationTests
     [Fact]
     public async Task A_message_claiming_more_than_a_frame_can_hold_is_refused_before_reading_it()
     {
-        var (stream, served, client) = Connect();
+        var (stream, served, client) = TargetPeer.Connect();
         using (client)
         {
             Wire.Write(stream, Wire.Hello, HelloMessage.For(4096, 64, 16, 0).ToPayload());

@@ -6,8 +6,8 @@ public class WireMessageTests
     [Fact]
     public void A_hello_round_trips()
     {
-        HelloMessage hello = HelloMessage.For(16384, 1L << 33, 256, 2.5);
-        Assert.Equal(new HelloMessage(16384, 1UL << 33, 256, 2500), hello);
+        HelloMessage hello = HelloMessage.For(16384, 1L << 33, 256, 2.5, 4, 123_456);
+        Assert.Equal(new HelloMessage(16384, 1UL << 33, 256, 2500, 4, 123_456), hello);
         Assert.Equal(hello, HelloMessage.Read(hello.ToPayload()));
     }
 
@@ -15,8 +15,8 @@ public class WireMessageTests
     public void A_hello_is_refused_for_its_size_magic_version_or_page_size()
     {
         byte[] good = HelloMessage.For(4096, 64, 16, 0).ToPayload();
-        Assert.Contains("a hello is 26 bytes, this one 25", Refusal(() => HelloMessage.Read(good[..^1])));
-        Assert.Contains("a hello is 26 bytes, this one 0", Refusal(() => HelloMessage.Read([])));
+        Assert.Contains("a hello is 31 bytes, this one 30", Refusal(() => HelloMessage.Read(good[..^1])));
+        Assert.Contains("a hello is 31 bytes, this one 0", Refusal(() => HelloMessage.Read([])));
         Assert.Contains("magic", Refusal(() => HelloMessage.Read(new byte[HelloMessage.Bytes])));
         byte[] version = good.ToArray();
         version[4] = 9;

@@ -11,9 +11,13 @@ namespace Mecom.Codecs.Framing;
 public sealed class BatchDecompressor : IDisposable
 {
     private readonly Dictionary<string, IPageCodec>[] codecs;
+    private readonly CodecAllowance allowance;
 
-    public BatchDecompressor(int workers = 0)
+    /// <param name="workers">Decoding threads (0: cores).</param>
+    /// <param name="allowance">What frames may make it build (default: anything, with the process's dictionaries): a peer's frames get a bounded one.</param>
+    public BatchDecompressor(int workers = 0, CodecAllowance? allowance = null)
     {
+        this.allowance = allowance ?? CodecAllowance.Unbounded;
         Workers = workers > 0 ? workers : Environment.ProcessorCount;
         codecs = Enumerable.Range(0, Workers).Select(_ => new Dictionary<string, IPageCodec>(StringComparer.Ordinal)).ToArray();
     }
@@ -45,7 +49,7 @@ public sealed class BatchDecompressor : IDisposable
         return pages;
     }
 
-    private static int Decode(ReadOnlySpan<byte> frame, Span<byte> memory, Dictionary<string, IPageCodec> cache)
+    private int Decode(ReadOnlySpan<byte> frame, Span<byte> memory, Dictionary<string, IPageCodec> cache)
     {
         BatchFrame.Header header = BatchFrame.ReadHeader(frame);
         int pageSize = header.PageSize;
@@ -116,13 +120,14 @@ public sealed class BatchDecompressor : IDisposable
         return header.Pages;
     }
 
-    private static IPageCodec CodecFor(string name, Dictionary<string, IPageCodec> cache)
+    private IPageCodec CodecFor(string name, Dictionary<string, IPageCodec> cache)
     {
         if (!cache.TryGetValue(name, out IPageCodec? codec))
         {
+            CodecSpec spec = allowance.Admit(name);
             try
             {
-                codec = CodecRegistry.Create(name);
+                codec = CodecRegistry.Create(spec, allowance.Dictionaries);
             }
             catch (ArgumentException e)
             {

@@ -41,8 +41,12 @@ public static class BatchFrame
     public const byte KindDelta = 2;
 
     /// <summary>Largest frame a writer produces for <paramref name="pages"/> pages: every page raw.</summary>
-    public static int MaxBytes(string codec, int pageSize, int pages) =>
-        HeaderBytes(codec) + pages * (RecordHeaderBytes + pageSize);
+    /// <remarks>
+    /// 64-bit and checked: from a peer's page size and batch, 32768 x 65536 once wrapped an <c>int</c> negative
+    /// (a target then accepted any length) and 65536 x 65536 wrapped it small (a real source's frames refused).
+    /// </remarks>
+    public static long MaxBytes(string codec, long pageSize, long pages) =>
+        checked(HeaderBytes(codec) + pages * (RecordHeaderBytes + pageSize));
 
     public static int HeaderBytes(string codec) => 4 + 2 + 1 + codec.Length + 4 + 4 + 4;
 

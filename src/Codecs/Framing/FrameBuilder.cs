@@ -68,12 +68,18 @@ public sealed class FrameBuilder
             throw new ArgumentOutOfRangeException(nameof(batchPages), batchPages, "batches hold 1..65536 pages");
         }
 
+        long frameBytes = BatchFrame.MaxBytes(new string('x', MaxCodecName), pageSize, batchPages);
+        if (frameBytes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchPages), batchPages, $"a batch of {batchPages} pages of {pageSize} bytes needs a frame of {frameBytes:N0} bytes, more than one array holds");
+        }
+
         PageSize = pageSize;
         BatchPages = batchPages;
-        frame = new byte[BatchFrame.HeaderBytes(new string('x', MaxCodecName)) + batchPages * (BatchFrame.RecordHeaderBytes + pageSize)];
+        frame = new byte[frameBytes];
         // Pages copied to a 64-byte boundary, as guest pages are: a vector load that splits a cache line
         // costs twice, and where an unaligned buffer lands varies from run to run, making speed bimodal.
-        copies = GC.AllocateUninitializedArray<byte>(batchPages * pageSize + 64, pinned: true);
+        copies = GC.AllocateUninitializedArray<byte>(checked((batchPages * pageSize) + 64), pinned: true);
         copiesOffset = AlignmentOffset(copies);
         scratch = new byte[pageSize];
     }

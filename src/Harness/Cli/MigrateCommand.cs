@@ -116,11 +116,11 @@ public static class MigrateCommand
                 throw new ArgumentException($"--max-memory-mib must be in 1..2047 (one array holds the guest), got {mib}");
             }
 
-            // One session at a time, and a short queue of waiting peers: the target's memory is one guest's.
+            // One migration at a time (the target's memory is one guest's); handshakes are served concurrently.
             var listener = new TcpListener(endpoint);
             try
             {
-                listener.Start(backlog: 4);
+                listener.Start(backlog: 16);
             }
             catch (SocketException e)
             {
@@ -129,17 +129,13 @@ public static class MigrateCommand
 
             Console.Out.WriteLine($"mecom target: listening on {listener.LocalEndpoint}");
             var target = new MigrationTarget(r.GetValue(workers), new TargetLimits { MaxMemoryBytes = mib << 20 }, secret);
-            int failures = 0;
-            for (int served = 0; count == 0 || served < count; served++)
+            int failures = new TargetServer(target, listener).Run(count, line =>
             {
-                using TcpClient client = EmulatedMigration.ConfigureTarget(listener.AcceptTcpClient());
-                TargetReport report = target.Serve(client.GetStream());
-                failures += report.Error is null && report.Exact ? 0 : 1;
-                Console.Out.WriteLine(report.Error is null
-                    ? $"mecom target: session from {client.Client.RemoteEndPoint}: {report.PagesApplied:N0} pages verified, memory exact: {report.Exact}"
-                    : $"mecom target: session from {client.Client.RemoteEndPoint} failed: {report.Error}");
-            }
-
+                lock (listener)
+                {
+                    Console.Out.WriteLine(line);
+                }
+            });
             listener.Stop();
             return failures == 0 ? 0 : 1;
         }));

@@ -171,12 +171,18 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     public static MigrationRun RunSource(Stream socket, GuestSpec spec, MigrationSettings settings, Func<byte[]?>? targetMemory = null, Action<RoundRecord>? onRound = null, string? token = null)
     {
         settings.Validate();
+        long frame = Wire.FrameLimit(spec.PageSize, Math.Min(spec.Pages, settings.BatchPages));
+        if (frame > Wire.MaxFrameBytes)
+        {
+            throw new ArgumentException($"--batch {settings.BatchPages} pages of {spec.PageSize} bytes make frames of up to {frame:N0} bytes, over the {Wire.MaxFrameBytes:N0} a target reads in one message");
+        }
+
         var connection = new CountingStream(socket);
         Authenticate(connection, token);
         var clock = Stopwatch.StartNew();
         var guest = new GuestMemory((byte[])spec.Image.Clone(), spec.PageSize);
         using GuestWorkload workload = spec.MakeWorkload();
-        Wire.Write(connection, Wire.Hello, HelloMessage.For(spec.PageSize, spec.Pages, settings.BatchPages, settings.LatencyMs).ToPayload());
+        Wire.Write(connection, Wire.Hello, Hello(spec, settings).ToPayload());
         using var engine = new EmulatedMigration(connection, guest, workload, settings, clock);
         // Migration time starts with the guest running and the source ready: copying the image and
         // allocating buffers is this emulator's set-up, not part of any migration.
@@ -207,6 +213,11 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
             "emulated", workload.Describe, guest.Writes, (double)engine.Sender.Totals.Ticks / Stopwatch.Frequency, engine.decodeNs / 1e9, engine.Sender.PageCounts, exact));
     }
 
+    /// <summary>The hello announces what the target must hold: the codecs frames will name, and the dictionary's bound.</summary>
+    internal static HelloMessage Hello(GuestSpec spec, MigrationSettings settings) =>
+        HelloMessage.For(spec.PageSize, spec.Pages, settings.BatchPages, settings.LatencyMs, settings.Strategy.Codecs.Count,
+            settings.Strategy.NeedsDictionary ? Wire.DictionaryPayloadBound(RawDictionary.DefaultBytes) : 0);
+
     private static string Describe(IOException e) =>
         e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock }
             ? "the target stopped reading (no progress within the I/O timeout)"
@@ -217,7 +228,8 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     {
         try
         {
-            if (!Wire.TryRead(connection, ChallengeMessage.Bytes, out byte type, out byte[] buffer, out int n))
+            // Room for an Error instead of the challenge: a busy target says so before any challenge.
+            if (!Wire.TryRead(connection, Wire.MaxErrorBytes, out byte type, out byte[] buffer, out int n))
             {
                 throw new MigrationFailedException("the target closed the connection before its challenge");
             }

@@ -1,11 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.IO.Hashing;
-using Mecom.Codecs;
-using Mecom.Codecs.Framing;
-using Mecom.Codecs.General;
-using Mecom.Codecs.Hashing;
 
 namespace Mecom.Harness.Migration.Emulator;
 
@@ -24,6 +17,21 @@ public sealed record TargetLimits
     public long MaxMemoryBytes { get; init; } = Array.MaxLength;
 
     public int MaxBatchPages { get; init; } = 65536;
+
+    /// <summary>
+    /// Hard ceiling on one message's payload, whatever the hello's page size, batch and guest give: 64 MiB
+    /// holds a batch of 1,024 pages of 64 KiB, 16,384 of 4 KiB, or the largest dictionary packed.
+    /// </summary>
+    public int MaxFrameBytes { get; init; } = 64 << 20;
+
+    /// <summary>Distinct codecs a session's frames may name (the hello announces how many, up to this).</summary>
+    public int MaxCodecs { get; init; } = 16;
+
+    /// <summary>Codec state and dictionaries one session may make its decoders hold.</summary>
+    public long MaxCodecBytes { get; init; } = 256L << 20;
+
+    /// <summary>Challenge, answer and hello must all be done within this, however slowly the peer trickles.</summary>
+    public int HandshakeTimeoutMs { get; init; } = 5000;
 
     /// <summary>
     /// Longest emulated one-way latency a peer may ask the target to add to each answer. 1 s covers a
@@ -55,39 +63,76 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
 
     public int Workers { get; } = workers > 0 ? workers : Environment.ProcessorCount;
 
-    /// <summary>Serves one migration session on <paramref name="stream"/>; protocol errors end it with an Error message.</summary>
+    /// <summary>Whether a migration is in progress (a second source is told the target is busy).</summary>
+    public bool Busy => migration.CurrentCount == 0;
+
+    private readonly SemaphoreSlim migration = new(1, 1);
+
+    /// <summary>
+    /// Serves one migration session on <paramref name="connection"/>; whatever goes wrong in it ends it
+    /// with an Error message and a report, never the process.
+    /// </summary>
     public TargetReport Serve(Stream connection)
     {
         var stream = new CountingStream(connection);
-        Session? session = null;
+        var guard = new ConnectionGuard(connection);
+        TargetSession? session = null;
+        bool holdsSlot = false;
         // Progress from the first byte: a source waiting on this target hears from it twice a second.
         using var progress = new Timer(_ => TryProgress(stream), null, Wire.ProgressIntervalMs, Wire.ProgressIntervalMs);
         try
         {
-            Authenticate(stream);
-            session = Hello(stream);
+            HelloMessage hello;
+            SessionBounds bounds;
+            using (guard.Deadline(limits.HandshakeTimeoutMs, $"the peer did not complete the handshake within {limits.HandshakeTimeoutMs / 1000.0:0.#} s"))
+            {
+                Authenticate(stream, guard);
+                (hello, bounds) = Hello(stream, guard);
+            }
+
+            if (guard.Reason is { } late)
+            {
+                throw new WireException(late);
+            }
+
+            holdsSlot = migration.Wait(0);
+            if (!holdsSlot)
+            {
+                throw new WireException(BusyMessage);
+            }
+
+            session = new TargetSession(stream, guard, checked((long)hello.Pages * hello.PageSize), bounds, hello.ReplyDelayUs / 1000.0, Workers);
             return session.Run();
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            // Whatever a peer sends ends only its own session: the target stays up for the next one.
+            // Whatever a peer sends ends only its own session (an allocation a peer sized included): the
+            // target stays up for the next one.
             progress.Change(Timeout.Infinite, Timeout.Infinite);
-            TrySendError(stream, e.Message);
-            return new TargetReport(session?.Applied ?? 0, session?.DecodeSeconds ?? 0, false, session?.Memory, e.Message);
+            string why = guard.Reason is { } aborted && e is IOException ? aborted : e.Message;
+            TrySendError(stream, why);
+            return new TargetReport(session?.Applied ?? 0, session?.DecodeSeconds ?? 0, false, session?.Memory, why);
         }
         finally
         {
             session?.Dispose();
+            if (holdsSlot)
+            {
+                migration.Release();
+            }
         }
     }
 
-    private void Authenticate(Stream stream)
+    /// <summary>What a second source hears while a migration runs.</summary>
+    public const string BusyMessage = "busy: this target is serving another migration; try again when it ends";
+
+    private void Authenticate(Stream stream, ConnectionGuard guard)
     {
         byte[] challenge = ChallengeMessage.NewPayload(tokenRequired: token is not null);
         Wire.Write(stream, Wire.Challenge, challenge);
         if (!Wire.TryRead(stream, 64, out byte type, out byte[] buffer, out int length))
         {
-            throw new WireException("the peer closed the connection before authenticating");
+            throw new WireException(guard.Reason ?? "the peer closed the connection before authenticating");
         }
 
         try
@@ -114,11 +159,11 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
         }
     }
 
-    private Session Hello(Stream stream)
+    private (HelloMessage Hello, SessionBounds Bounds) Hello(Stream stream, ConnectionGuard guard)
     {
         if (!Wire.TryRead(stream, HelloMessage.Bytes, out byte type, out byte[] buffer, out int length))
         {
-            throw new WireException("the peer closed the connection before saying hello");
+            throw new WireException(guard.Reason ?? "the peer closed the connection before saying hello");
         }
 
         try
@@ -128,28 +173,51 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 throw new WireException($"expected a hello of {HelloMessage.Bytes} bytes, got message type 0x{type:x2} of {length} bytes");
             }
 
-            var (pageSize, pages, batchPages, replyDelayUs) = HelloMessage.Read(buffer.AsSpan(0, length));
-            if (pages == 0 || pages > (ulong)(limits.MaxMemoryBytes / pageSize))
-            {
-                throw new WireException($"a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
-            }
-
-            if (replyDelayUs > limits.MaxReplyDelayUs)
-            {
-                throw new WireException($"a link latency of {replyDelayUs / 1000.0:0.#} ms is beyond the {limits.MaxReplyDelayUs / 1000.0:0.#} ms this target emulates");
-            }
-
-            if (batchPages is 0 || batchPages > limits.MaxBatchPages)
-            {
-                throw new WireException($"batches of {batchPages} pages are outside 1..{limits.MaxBatchPages}");
-            }
-
-            return new Session(stream, (int)pageSize, (long)pages, (int)batchPages, replyDelayUs / 1000.0, Workers);
+            HelloMessage hello = HelloMessage.Read(buffer.AsSpan(0, length));
+            return (hello, Check(hello));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The hello against this target's limits, in 64-bit arithmetic; a refusal names the field.</summary>
+    private SessionBounds Check(HelloMessage hello)
+    {
+        (uint pageSize, ulong pages, uint batchPages, uint replyDelayUs, byte codecs, uint dictionaryBytes) = hello;
+        if (pages == 0 || pages > (ulong)(limits.MaxMemoryBytes / pageSize))
+        {
+            throw new WireException($"hello: pages: a guest of {pages} pages of {pageSize} bytes exceeds this target's limit of {limits.MaxMemoryBytes} bytes");
+        }
+
+        if (replyDelayUs > limits.MaxReplyDelayUs)
+        {
+            throw new WireException($"hello: reply delay: a link latency of {replyDelayUs / 1000.0:0.#} ms is beyond the {limits.MaxReplyDelayUs / 1000.0:0.#} ms this target emulates");
+        }
+
+        if (batchPages is 0 || batchPages > limits.MaxBatchPages)
+        {
+            throw new WireException($"hello: batch pages: batches of {batchPages} pages are outside 1..{limits.MaxBatchPages}");
+        }
+
+        long frame = Wire.FrameLimit(pageSize, (long)Math.Min(pages, batchPages));
+        if (frame > limits.MaxFrameBytes)
+        {
+            throw new WireException($"hello: batch pages: frames of {Math.Min(pages, batchPages)} pages of {pageSize} bytes may take {frame:N0} bytes, over the {limits.MaxFrameBytes:N0} this target reads in one message");
+        }
+
+        if (codecs is 0 || codecs > limits.MaxCodecs)
+        {
+            throw new WireException($"hello: codecs: {codecs} codecs are outside 1..{limits.MaxCodecs}");
+        }
+
+        if (dictionaryBytes > Math.Min(Wire.MaxDictionaryPayload, limits.MaxFrameBytes))
+        {
+            throw new WireException($"hello: dictionary bytes: a dictionary of {dictionaryBytes:N0} bytes is over the {Math.Min(Wire.MaxDictionaryPayload, limits.MaxFrameBytes):N0} this target takes");
+        }
+
+        return new SessionBounds((int)frame, (int)dictionaryBytes, codecs, limits.MaxCodecBytes);
     }
 
     private static void TryProgress(CountingStream stream)
@@ -175,181 +243,6 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
         catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
         {
             // The peer is gone; the report carries the reason.
-        }
-    }
-
-    private sealed class Session : IDisposable
-    {
-        private readonly Stream stream;
-        private readonly int pageSize;
-        private readonly int maxFrame;
-        private readonly double replyDelayMs;
-        private readonly BlockingCollection<(byte[] Buffer, int Length)> queue;
-        private readonly Thread[] threads;
-        // Frames queued or being decoded; the reader waits on the gate for it to reach zero at a round's end.
-        private readonly object gate = new();
-        private int pending;
-        private long applied;
-        private long decodeTicks;
-        private Exception? failure;
-
-        public Session(Stream stream, int pageSize, long pages, int batchPages, double replyDelayMs, int workers)
-        {
-            this.stream = stream;
-            this.pageSize = pageSize;
-            this.replyDelayMs = replyDelayMs;
-            maxFrame = BatchFrame.MaxBytes(new string('x', FrameBuilder.MaxCodecName), pageSize, batchPages);
-            Memory = new byte[pages * pageSize];
-            queue = new BlockingCollection<(byte[], int)>(boundedCapacity: 2 * workers);
-            threads = Enumerable.Range(0, workers).Select(i => new Thread(Decode) { IsBackground = true, Name = $"target decoder {i}" }).ToArray();
-            foreach (Thread t in threads)
-            {
-                t.Start();
-            }
-        }
-
-        public byte[] Memory { get; }
-
-        public long Applied => Interlocked.Read(ref applied);
-
-        public double DecodeSeconds => (double)Interlocked.Read(ref decodeTicks) / Stopwatch.Frequency;
-
-        public TargetReport Run()
-        {
-            bool framesSeen = false;
-            bool dictionarySeen = false;
-            while (true)
-            {
-                int limit = framesSeen || dictionarySeen ? maxFrame : Math.Max(maxFrame, Wire.MaxDictionaryPayload);
-                if (!Wire.TryRead(stream, limit, out byte type, out byte[] buffer, out int length))
-                {
-                    throw new WireException("the source closed the connection before the migration finished");
-                }
-
-                ThrowIfFailed();
-                switch (type)
-                {
-                    case Wire.Dictionary when !framesSeen && !dictionarySeen:
-                        dictionarySeen = true;
-                        try
-                        {
-                            RawDictionary.Register(RawDictionary.Unpack(buffer.AsSpan(0, length)));
-                        }
-                        catch (InvalidDataException e)
-                        {
-                            throw new WireException($"the source's dictionary is unusable: {e.Message}", e);
-                        }
-
-                        break;
-                    case Wire.Dictionary:
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        throw new WireException(framesSeen ? "a dictionary arrived after the first frame" : "a second dictionary arrived");
-                    case Wire.Frame:
-                        framesSeen = true;
-                        lock (gate)
-                        {
-                            pending++;
-                        }
-
-                        queue.Add((buffer, length));
-                        continue;
-                    case Wire.RoundEnd:
-                        Drain();
-                        break;
-                    case Wire.Finish:
-                        Drain();
-                        ReplyAfterLinkDelay(Wire.Done, new DoneMessage(Applied, (long)(DecodeSeconds * 1e9)).ToPayload());
-                        break;
-                    case Wire.Check when length == Wire.CheckBytes:
-                        bool exact = XxHash128.Hash(Memory).AsSpan().SequenceEqual(buffer.AsSpan(0, Wire.CheckBytes));
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        Wire.Write(stream, Wire.Verdict, new VerdictMessage(exact).ToPayload());
-                        return new TargetReport(Applied, DecodeSeconds, exact, Memory, exact ? null : "the target's memory differs from the source's");
-                    default:
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        throw new WireException($"unexpected message type 0x{type:x2} ({length} bytes) during a migration");
-                }
-
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        private void ReplyAfterLinkDelay(byte type, byte[] payload)
-        {
-            if (replyDelayMs > 0)
-            {
-                Thread.Sleep(TimeSpan.FromMilliseconds(replyDelayMs));
-            }
-
-            Wire.Write(stream, type, payload);
-        }
-
-        private void Drain()
-        {
-            // Blocking, not spinning: on a machine whose cores the source shares, a reader spinning through the
-            // previous round's backlog took a core from the decoders it waited for and from the source's
-            // compressing threads, and made the stop-and-copy round slow and its downtime noisy.
-            lock (gate)
-            {
-                while (pending > 0)
-                {
-                    Monitor.Wait(gate);
-                }
-            }
-
-            ThrowIfFailed();
-        }
-
-        private void ThrowIfFailed()
-        {
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-        }
-
-        private void Decode()
-        {
-            using var decoder = new BatchDecompressor(1);
-            foreach (var (buffer, length) in queue.GetConsumingEnumerable())
-            {
-                try
-                {
-                    if (failure is null)
-                    {
-                        long t0 = Stopwatch.GetTimestamp();
-                        int pages = decoder.Decompress(buffer.AsSpan(0, length), Memory);
-                        Interlocked.Add(ref decodeTicks, Stopwatch.GetTimestamp() - t0);
-                        Interlocked.Add(ref applied, pages);
-                    }
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref failure, e, null);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    lock (gate)
-                    {
-                        if (--pending == 0)
-                        {
-                            Monitor.PulseAll(gate);
-                        }
-                    }
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            queue.CompleteAdding();
-            foreach (Thread t in threads)
-            {
-                t.Join();
-            }
-
-            queue.Dispose();
         }
     }
 }

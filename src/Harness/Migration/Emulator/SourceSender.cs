@@ -34,11 +34,13 @@ public sealed class SourceSender : IDisposable
         BatchPages = batchPages;
         Workers = workers;
         cache = strategy.Delta ? PageCache.ForGuest(guestPages, deltaCachePercent, pageSize) : null;
+        // No batch holds more pages than the guest: 65,536 pages of 64 KiB would be a 4 GiB frame buffer.
+        int framePages = (int)Math.Min(batchPages, guestPages);
         for (int i = 0; i < workers + 2; i++)
         {
             kits.Add(new Kit(
-                new FrameBuilder(pageSize, batchPages),
-                selector is null ? null : new FrameBuilder(pageSize, batchPages),
+                new FrameBuilder(pageSize, framePages),
+                selector is null ? null : new FrameBuilder(pageSize, framePages),
                 strategy.Codecs.Select(CodecRegistry.Create).ToArray()));
         }
 

@@ -4,18 +4,24 @@ using Mecom.Codecs;
 namespace Mecom.Harness.Migration.Protocol;
 
 /// <summary>
-/// The <see cref="Wire.Hello"/> payload: magic "MCMG" | version u16 | page size u32 | pages u64 | batch pages u32 | reply delay µs u32.
+/// The <see cref="Wire.Hello"/> payload: magic "MCMG" | version u16 | page size u32 | pages u64 | batch pages u32
+/// | reply delay µs u32 | codecs u8 | dictionary bytes u32.
 /// </summary>
-/// <remarks>Fields are kept as the wire has them (unsigned), so a reader checks a forged value before it can wrap.</remarks>
-public readonly record struct HelloMessage(uint PageSize, ulong Pages, uint BatchPages, uint ReplyDelayUs)
+/// <remarks>
+/// Fields are kept as the wire has them (unsigned), so a reader checks a forged value before it can wrap.
+/// Version 2 announces how many distinct codecs the frames will name and the largest <see cref="Wire.Dictionary"/>
+/// payload to come (0: none), so a target bounds its codec memory and its first message by what the source
+/// said it needs, not by what any source might.
+/// </remarks>
+public readonly record struct HelloMessage(uint PageSize, ulong Pages, uint BatchPages, uint ReplyDelayUs, byte Codecs = 1, uint DictionaryBytes = 0)
 {
     public const uint Magic = 0x474D434D; // "MCMG"
-    public const ushort Version = 1;
-    public const int Bytes = 4 + 2 + 4 + 8 + 4 + 4;
+    public const ushort Version = 2;
+    public const int Bytes = 4 + 2 + 4 + 8 + 4 + 4 + 1 + 4;
 
     /// <summary>The hello of a source migrating <paramref name="pages"/> pages over a link of <paramref name="replyDelayMs"/> one-way latency.</summary>
-    public static HelloMessage For(int pageSize, long pages, int batchPages, double replyDelayMs) =>
-        new((uint)pageSize, (ulong)pages, (uint)batchPages, (uint)Math.Round(replyDelayMs * 1000));
+    public static HelloMessage For(int pageSize, long pages, int batchPages, double replyDelayMs, int codecs = 1, int dictionaryBytes = 0) =>
+        new((uint)pageSize, (ulong)pages, (uint)batchPages, (uint)Math.Round(replyDelayMs * 1000), (byte)codecs, (uint)dictionaryBytes);
 
     public byte[] ToPayload()
     {
@@ -26,6 +32,8 @@ public readonly record struct HelloMessage(uint PageSize, ulong Pages, uint Batc
         BinaryPrimitives.WriteUInt64LittleEndian(p.AsSpan(10), Pages);
         BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(18), BatchPages);
         BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(22), ReplyDelayUs);
+        p[26] = Codecs;
+        BinaryPrimitives.WriteUInt32LittleEndian(p.AsSpan(27), DictionaryBytes);
         return p;
     }
 
@@ -51,7 +59,8 @@ public readonly record struct HelloMessage(uint PageSize, ulong Pages, uint Batc
         }
 
         return new HelloMessage(pageSize, BinaryPrimitives.ReadUInt64LittleEndian(payload[10..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(payload[18..]), BinaryPrimitives.ReadUInt32LittleEndian(payload[22..]));
+            BinaryPrimitives.ReadUInt32LittleEndian(payload[18..]), BinaryPrimitives.ReadUInt32LittleEndian(payload[22..]),
+            payload[26], BinaryPrimitives.ReadUInt32LittleEndian(payload[27..]));
     }
 }
 

@@ -14,8 +14,8 @@ namespace Mecom.Harness.Migration.Protocol;
 /// First the target sends <c>Challenge</c> (u8 1 when a token is required, then a 32-byte random nonce)
 /// and the source answers <c>Auth</c> (HMAC-SHA256 of "mecom-migrate-v1" + nonce under the shared token,
 /// or nothing without one); a target with a token ends any session whose answer is not that MAC.
-/// Source to target: <c>Hello</c> (magic "MCMG", version u16, page size u32, pages u64, batch pages u32,
-/// reply delay µs u32), <c>Dictionary</c> (at most once, before the first frame: a
+/// Source to target: <c>Hello</c> (<see cref="HelloMessage"/>: magic "MCMG", version u16, page size u32, pages u64,
+/// batch pages u32, reply delay µs u32, codecs u8, dictionary bytes u32), <c>Dictionary</c> (at most once, before the first frame: a
 /// <see cref="Codecs.General.RawDictionary.Pack"/>ed dictionary that frames naming <c>zstd-dict:L@id</c> need),
 /// <c>Frame</c> (a <see cref="Codecs.Framing.BatchFrame"/>), <c>RoundEnd</c> (round u32:
 /// the target applies every frame before it, before any after it), <c>Finish</c> (no payload: the guest is
@@ -38,8 +38,22 @@ public static class Wire
     public const byte Dictionary = 8;
 
     /// <summary>The largest <see cref="Dictionary"/> payload: the largest dictionary, packed, however badly it compresses.</summary>
-    public static readonly int MaxDictionaryPayload = 4 + ZstdSharp.Compressor.GetCompressBound(Codecs.General.RawDictionary.MaxBytes);
+    public static readonly int MaxDictionaryPayload = DictionaryPayloadBound(Codecs.General.RawDictionary.MaxBytes);
     public const int NonceBytes = 32;
+
+    /// <summary>The default hard ceiling on one message (<see cref="Emulator.TargetLimits.MaxFrameBytes"/>).</summary>
+    public const int MaxFrameBytes = 64 << 20;
+
+    private static readonly string LongestCodecName = new('x', Codecs.Framing.FrameBuilder.MaxCodecName);
+
+    /// <summary>
+    /// The largest frame of <paramref name="pages"/> pages of <paramref name="pageSize"/> bytes (every page raw,
+    /// the longest codec name), in checked 64-bit arithmetic: both sizes may come from a peer.
+    /// </summary>
+    public static long FrameLimit(long pageSize, long pages) => Codecs.Framing.BatchFrame.MaxBytes(LongestCodecName, pageSize, pages);
+
+    /// <summary>The largest <see cref="Dictionary"/> payload a dictionary of <paramref name="dictionaryBytes"/> packs to.</summary>
+    public static int DictionaryPayloadBound(int dictionaryBytes) => 4 + ZstdSharp.Compressor.GetCompressBound(dictionaryBytes);
     public const byte Done = 0x81;
     public const byte Verdict = 0x82;
     public const byte Progress = 0x83;
@@ -91,6 +105,9 @@ public static class Wire
         Write(stream.Write, type, payload);
         stream.Flush();
     }
+
+    /// <summary>The longest <see cref="Error"/> payload: 2,000 characters of UTF-8.</summary>
+    public const int MaxErrorBytes = 2000 * 3;
 
     public static void WriteError(Stream stream, string message)
     {
