@@ -320,7 +320,7 @@ public static class Targets
     private static IReadOnlyList<byte[]> WireSeeds()
     {
         using var stream = new MemoryStream();
-        Wire.Write(stream, Wire.Auth, []);
+        Wire.Write(stream, Wire.Auth, new byte[1 + Wire.NonceBytes]);
         Wire.Write(stream, Wire.Hello, HelloMessage.For(PageSize, FramePages, 8, 0, 4).ToPayload());
         foreach (byte[] frame in FrameSeeds().Take(3))
         {
@@ -333,7 +333,7 @@ public static class Targets
 
         // The same session with the dictionary its last frame's codec names sent first.
         using var withDictionary = new MemoryStream();
-        Wire.Write(withDictionary, Wire.Auth, []);
+        Wire.Write(withDictionary, Wire.Auth, new byte[1 + Wire.NonceBytes]);
         Wire.Write(withDictionary, Wire.Hello, HelloMessage.For(PageSize, FramePages, 8, 0, 1, Wire.DictionaryPayloadBound(RawDictionary.DefaultBytes)).ToPayload());
         Wire.Write(withDictionary, Wire.Dictionary, RawDictionary.Pack(RawDictionary.Get(DictionaryId.Value)));
         Wire.Write(withDictionary, Wire.Frame, FrameSeeds()[^2]);
@@ -342,16 +342,15 @@ public static class Targets
 
         // The hello that wrapped the 32-bit frame limit (32 KiB pages, batches of 65,536) and a 2 GiB claim.
         using var overflow = new MemoryStream();
-        Wire.Write(overflow, Wire.Auth, []);
+        Wire.Write(overflow, Wire.Auth, new byte[1 + Wire.NonceBytes]);
         Wire.Write(overflow, Wire.Hello, HelloMessage.For(32768, 1, 65536, 0).ToPayload());
         overflow.Write([Wire.Frame, 0xFF, 0xFF, 0xFF, 0x7F]);
         return [stream.ToArray(), withDictionary.ToArray(), overflow.ToArray()];
     }
 
-    // The target's own limits (batches to 65,536, pages to 64 KiB, frames to 64 MiB, 16 codecs), but a
-    // 64 MiB guest: a 1 MiB guest and 64-page batches could never reach the 32-bit frame-limit overflow,
-    // and 2 GiB guests would spend the run allocating. Answers wait the emulated latency the hello asks
-    // for; 1 ms keeps every input fast while the bound itself (and a hello beyond it) is still exercised.
+    // The target's own limits (batches to 65,536, pages to 64 KiB, frames to 64 MiB) but a 64 MiB guest: a
+    // 1 MiB guest in 64-page batches never reached the frame-limit overflow, 2 GiB ones spend the run
+    // allocating. Answers wait the latency asked for; 1 ms keeps inputs fast and still tests the bound.
     private static readonly MigrationTarget WireTarget = new(1, new TargetLimits { MaxMemoryBytes = 64 << 20, MaxReplyDelayUs = 1000 });
 
     private static void WireRun(byte[] input)

@@ -18,7 +18,7 @@ public class FaultTests
     private static readonly MigrationSettings Settings = new() { Strategy = Strategy.Parse("mecom"), BandwidthBps = 200e6, StopRule = StopRuleKind.Xen };
 
     /// <summary>A target serving one session on loopback; its report, or the exception it died of.</summary>
-    private static (IPEndPoint EndPoint, Task<TargetReport> Report) Target(string? token = null)
+    internal static (IPEndPoint EndPoint, Task<TargetReport> Report) Target(string? token = null)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -17,6 +17,9 @@ public sealed class FaultProxy : IDisposable
         StopReading,
         CloseTargetSide,
         DropTargetToSource,
+
+        /// <summary>Flips the lowest bit of the source's byte at offset afterBytes and forwards the rest untouched.</summary>
+        FlipByte,
     }
 
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
@@ -47,9 +50,14 @@ public sealed class FaultProxy : IDisposable
                         break;
                     }
 
+                    if (fault == Fault.FlipByte && afterBytes >= forwarded && afterBytes < forwarded + n)
+                    {
+                        buffer[afterBytes - forwarded] ^= 0x01;
+                    }
+
                     await toTarget.WriteAsync(buffer.AsMemory(0, n));
                     forwarded += n;
-                    if (fault != Fault.None && fault != Fault.DropTargetToSource && forwarded >= afterBytes)
+                    if (fault is not (Fault.None or Fault.DropTargetToSource or Fault.FlipByte) && forwarded >= afterBytes)
                     {
                         switch (fault)
                         {

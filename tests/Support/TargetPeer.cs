@@ -8,7 +8,7 @@ public static class TargetPeer
 {
     /// <summary>
     /// A target serving one connection, with <paramref name="limits"/>; the peer's stream after the target's
-    /// (token-less) challenge is answered with nothing, unless <paramref name="answer"/> is false.
+    /// (token-less) challenge is answered and its <c>AuthOk</c> read, unless <paramref name="answer"/> is false.
     /// </summary>
     public static (NetworkStream Stream, Task<TargetReport> Served, TcpClient Client) Connect(TargetLimits? limits = null, bool answer = true)
     {
@@ -30,7 +30,11 @@ public static class TargetPeer
                 throw new InvalidOperationException($"the target sent message type 0x{type:x2} of {n} bytes where a challenge was due");
             }
 
-            Wire.Write(stream, Wire.Auth, []);
+            Wire.Write(stream, Wire.Auth, new byte[1 + Wire.NonceBytes]);
+            if (Answer(stream) is var (ok, _) && ok != Wire.AuthOk)
+            {
+                throw new InvalidOperationException($"the target sent message type 0x{ok:x2} where AuthOk was due");
+            }
         }
 
         return (stream, served, client);

@@ -62,7 +62,8 @@ public static class MigrateCommand
         var grid = new GridOptions();
         var to = new Option<string>("--to") { Description = "the target's HOST:PORT (a running 'mecom migrate target')", Required = true };
         var token = TokenOption();
-        var command = new Command("source", "the sending side, to a target in another process or host") { to, token };
+        var tokenFile = TokenFileOption();
+        var command = new Command("source", "the sending side, to a target in another process or host") { to, token, tokenFile };
         grid.AddTo(command);
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -80,7 +81,7 @@ public static class MigrateCommand
                 }
 
                 // A target on this machine competes for its cores; one elsewhere has its own (the adaptive selector's CPU term).
-                return EmulatedMigration.RunSource(client.GetStream(), spec, settings with { SharedHosts = IPAddress.IsLoopback(endpoint.Address) }, null, onRound, Token(r, token));
+                return EmulatedMigration.RunSource(client.GetStream(), spec, settings with { SharedHosts = IPAddress.IsLoopback(endpoint.Address) }, null, onRound, Token(r, token, tokenFile));
             });
             return runs.All(x => x.Exact && x.Error is null) ? 0 : 1;
         }));
@@ -94,7 +95,8 @@ public static class MigrateCommand
         var workers = new Option<int>("--workers") { Description = "decompressing threads; 0 = cores", DefaultValueFactory = _ => 0 };
         var maxMemory = new Option<long>("--max-memory-mib") { Description = "largest guest a source may announce, MiB", DefaultValueFactory = _ => 2047 };
         var token = TokenOption();
-        var command = new Command("target", "the receiving side: decodes and verifies every page, serves one migration after another") { listen, sessions, workers, maxMemory, token };
+        var tokenFile = TokenFileOption();
+        var command = new Command("target", "the receiving side: decodes and verifies every page, serves one migration after another") { listen, sessions, workers, maxMemory, token, tokenFile };
         command.SetAction(r => CliErrors.Guard(() =>
         {
             IPEndPoint endpoint = ParseEndpoint(r.GetValue(listen)!, "--listen");
@@ -104,7 +106,7 @@ public static class MigrateCommand
                 throw new ArgumentException($"--sessions must not be negative, got {count}");
             }
 
-            string? secret = Token(r, token);
+            string? secret = Token(r, token, tokenFile);
             if (secret is null && !IPAddress.IsLoopback(endpoint.Address))
             {
                 throw new ArgumentException($"listening on {endpoint} (not loopback) needs a shared secret: pass --token (or set {TokenVariable}) on both sides");
@@ -142,20 +144,56 @@ public static class MigrateCommand
         return command;
     }
 
-    public const string TokenVariable = "MECOM_MIGRATE_TOKEN";
+    /// <summary>The token's variable; the older <see cref="LegacyTokenVariable"/> is read too.</summary>
+    public const string TokenVariable = "MECOM_TOKEN";
+
+    public const string LegacyTokenVariable = "MECOM_MIGRATE_TOKEN";
 
     private static Option<string?> TokenOption() =>
-        new("--token") { Description = $"shared secret for the HMAC handshake (default: ${TokenVariable}); required by a target listening beyond loopback" };
+        new("--token") { Description = $"shared secret for mutual authentication (default: --token-file, ${TokenVariable} or ${LegacyTokenVariable}); required by a target listening beyond loopback. Visible to other users in /proc/PID/cmdline: prefer the file or the variable" };
 
-    private static string? Token(ParseResult r, Option<string?> option)
+    private static Option<string?> TokenFileOption() =>
+        new("--token-file") { Description = "read the shared secret from this file (its first line)" };
+
+    private static string? Token(ParseResult r, Option<string?> option, Option<string?> fileOption)
     {
-        string? token = r.GetValue(option) ?? Environment.GetEnvironmentVariable(TokenVariable);
+        string? token = r.GetValue(option);
+        if (r.GetValue(fileOption) is { } file)
+        {
+            if (token is not null)
+            {
+                throw new ArgumentException("--token and --token-file: pass one");
+            }
+
+            token = ReadTokenFile(file);
+        }
+
+        token ??= Environment.GetEnvironmentVariable(TokenVariable) ?? Environment.GetEnvironmentVariable(LegacyTokenVariable);
         if (string.IsNullOrEmpty(token))
         {
             return null;
         }
 
         return token.Length >= 8 ? token : throw new ArgumentException("--token must be at least 8 characters");
+    }
+
+    private static string ReadTokenFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new ArgumentException($"--token-file {path}: no such file");
+        }
+
+        // A secret is a line: a large file is a mistake, not a token.
+        if (info.Length > 4096)
+        {
+            throw new ArgumentException($"--token-file {path}: {info.Length} bytes is not a token (at most 4096)");
+        }
+
+        string text = File.ReadAllText(path);
+        string line = text.Split('\n', 2)[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw new ArgumentException($"--token-file {path}: the first line is empty");
     }
 
     internal static IPEndPoint ParseEndpoint(string text, string option)

@@ -50,6 +50,9 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
 
     private SourceSender Sender => sender ?? throw new InvalidOperationException("no round was sent");
 
+    /// <summary>The session's message keys when the handshake used a token: every message the link carries is signed in order.</summary>
+    private MessageMac? Mac => ((CountingStream)connection).Mac;
+
     private SourceSender NewSender(Strategy strategy) =>
         new(strategy, guest.PageSize, guest.Pages, settings.BatchPages, settings.EffectiveWorkers, settings.DeltaCachePercent, selector, settings.RawAbove);
 
@@ -60,7 +63,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     private Strategy SendDictionary()
     {
         (string id, byte[] packed) = RawDictionary.Prepare(guest.Memory, guest.PageSize);
-        Wire.Write(link.Write, Wire.Dictionary, packed);
+        Wire.Write(link.Write, Wire.Dictionary, packed, Mac);
         return settings.Strategy.WithDictionary(id);
     }
 
@@ -75,10 +78,10 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         double start = NowMs;
         long before = link.BytesSent;
         sender ??= NewSender(SendDictionary());
-        sender.Send(guest.Memory, pages, frame => Wire.Write(link.Write, Wire.Frame, frame.Span));
+        sender.Send(guest.Memory, pages, frame => Wire.Write(link.Write, Wire.Frame, frame.Span, Mac));
         Span<byte> number = stackalloc byte[RoundEndMessage.Bytes];
         new RoundEndMessage(round).Write(number);
-        Wire.Write(link.Write, Wire.RoundEnd, number);
+        Wire.Write(link.Write, Wire.RoundEnd, number, Mac);
         link.Flush();
         return new RoundRecord(round, pages.Length, link.BytesSent - before, start, NowMs - start, 0, stopAndCopy);
     }
@@ -91,7 +94,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
 
     public double WaitForTarget()
     {
-        Wire.Write(link.Write, Wire.Finish, []);
+        Wire.Write(link.Write, Wire.Finish, [], Mac);
         link.Flush();
         ReadOnlySpan<byte> done = Expect(Wire.Done, DoneMessage.Bytes, out byte[] buffer);
         double at = NowMs;
@@ -103,7 +106,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
     /// <summary>Sends the source's memory hash; true when the target's memory hashes the same.</summary>
     private bool Check()
     {
-        Wire.Write(link.Write, Wire.Check, XxHash128.Hash(guest.Memory));
+        Wire.Write(link.Write, Wire.Check, XxHash128.Hash(guest.Memory), Mac);
         link.Flush();
         ReadOnlySpan<byte> verdict = Expect(Wire.Verdict, VerdictMessage.Bytes, out byte[] buffer);
         bool exact = VerdictMessage.Read(verdict).Exact;
@@ -124,7 +127,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         int n;
         while (true)
         {
-            if (!Wire.TryRead(connection, 4096, out got, out buffer, out n))
+            if (!Wire.TryRead(connection, Wire.MaxErrorBytes, out got, out buffer, out n))
             {
                 throw new MigrationFailedException("the target closed the connection without answering");
             }
@@ -179,6 +182,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
 
         var connection = new CountingStream(socket);
         Authenticate(connection, token);
+        using MessageMac? keys = connection.Mac;
         var clock = Stopwatch.StartNew();
         var guest = new GuestMemory((byte[])spec.Image.Clone(), spec.PageSize);
         using GuestWorkload workload = spec.MakeWorkload();
@@ -223,45 +227,16 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
             ? "the target stopped reading (no progress within the I/O timeout)"
             : e.Message;
 
-    /// <summary>Answers the target's challenge: the token's MAC of its nonce, or nothing without a token.</summary>
-    private static void Authenticate(Stream connection, string? token)
+    /// <summary>Mutual authentication (<see cref="Handshake.Source"/>): refusals become one-line failures.</summary>
+    private static void Authenticate(CountingStream connection, string? token)
     {
         try
         {
-            // Room for an Error instead of the challenge: a busy target says so before any challenge.
-            if (!Wire.TryRead(connection, Wire.MaxErrorBytes, out byte type, out byte[] buffer, out int n))
-            {
-                throw new MigrationFailedException("the target closed the connection before its challenge");
-            }
-
-            try
-            {
-                if (type == Wire.Error)
-                {
-                    throw new MigrationFailedException($"the target refused the connection: {Encoding.UTF8.GetString(buffer, 0, n)}");
-                }
-
-                if (type != Wire.Challenge || n != ChallengeMessage.Bytes)
-                {
-                    throw new MigrationFailedException($"the peer is not a mecom target (message type 0x{type:x2} of {n} bytes where a challenge was due)");
-                }
-
-                var challenge = ChallengeMessage.Read(buffer.AsSpan(0, n));
-                if (challenge.TokenRequired && token is null)
-                {
-                    throw new MigrationFailedException("the target requires a token: pass the same --token to the source");
-                }
-
-                Wire.Write(connection, Wire.Auth, token is null ? [] : Wire.Mac(token, challenge.Nonce));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            Handshake.Source(connection, token);
         }
         catch (IOException e)
         {
-            throw new MigrationFailedException($"the connection to the target failed during authentication: {e.Message}", e);
+            throw new MigrationFailedException(e is WireException ? e.Message : $"the connection to the target failed during authentication: {e.Message}", e);
         }
     }
 

@@ -95,7 +95,9 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
                 throw new WireException(late);
             }
 
-            holdsSlot = migration.Wait(0);
+            // A source that just finished connects for its next migration while this target is still
+            // tearing the last one down (seen in every grid run): a short grace tells that from a real second source.
+            holdsSlot = migration.Wait(BusyGraceMs);
             if (!holdsSlot)
             {
                 throw new WireException(BusyMessage);
@@ -116,6 +118,7 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
         finally
         {
             session?.Dispose();
+            stream.Mac?.Dispose();
             if (holdsSlot)
             {
                 migration.Release();
@@ -123,40 +126,17 @@ public sealed class MigrationTarget(int workers, TargetLimits? limits = null, st
         }
     }
 
+    /// <summary>How long a hello waits for the migration before it hears <see cref="BusyMessage"/>.</summary>
+    public const int BusyGraceMs = 1000;
+
     /// <summary>What a second source hears while a migration runs.</summary>
     public const string BusyMessage = "busy: this target is serving another migration; try again when it ends";
 
-    private void Authenticate(Stream stream, ConnectionGuard guard)
+    private void Authenticate(CountingStream stream, ConnectionGuard guard)
     {
         byte[] challenge = ChallengeMessage.NewPayload(tokenRequired: token is not null);
         Wire.Write(stream, Wire.Challenge, challenge);
-        if (!Wire.TryRead(stream, 64, out byte type, out byte[] buffer, out int length))
-        {
-            throw new WireException(guard.Reason ?? "the peer closed the connection before authenticating");
-        }
-
-        try
-        {
-            if (type != Wire.Auth)
-            {
-                throw new WireException($"expected an authentication answer, got message type 0x{type:x2}: is the peer an older mecom?");
-            }
-
-            if (token is not null)
-            {
-                byte[] expected = Wire.Mac(token, ChallengeMessage.Read(challenge).Nonce);
-                if (length != expected.Length || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(expected, buffer.AsSpan(0, length)))
-                {
-                    throw new WireException(length == 0
-                        ? "authentication failed: this target requires a token (--token) and the peer sent none"
-                        : "authentication failed: the peer's token is not this target's");
-                }
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        Handshake.Target(stream, token, challenge, () => guard.Reason);
     }
 
     private (HelloMessage Hello, SessionBounds Bounds) Hello(Stream stream, ConnectionGuard guard)

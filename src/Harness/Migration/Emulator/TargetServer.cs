@@ -14,6 +14,7 @@ namespace Mecom.Harness.Migration.Emulator;
 public sealed class TargetServer(MigrationTarget target, TcpListener listener, int maxConnections = TargetServer.DefaultMaxConnections)
 {
     /// <summary>Connections served at once (handshakes in progress and the migration); beyond, a peer is told busy at once.</summary>
+    /// <remarks>A second source is told after its hello, within <see cref="MigrationTarget.BusyGraceMs"/>.</remarks>
     public const int DefaultMaxConnections = 16;
 
     private int open;
@@ -44,14 +45,6 @@ public sealed class TargetServer(MigrationTarget target, TcpListener listener, i
                 // A connection reset before it was accepted, or the process out of descriptors: the next one may work.
                 log($"mecom target: accept failed: {e.Message}");
                 Thread.Sleep(50);
-                continue;
-            }
-
-            // While a migration runs, a newcomer hears so before its challenge; a peer that gets that far
-            // without one (a race with a hello) is told by the target after its own hello.
-            if (target.Busy)
-            {
-                Refuse(client);
                 continue;
             }
 

@@ -11,6 +11,9 @@ public sealed class CountingStream(Stream inner) : Stream
 
     public object WriteLock { get; } = new();
 
+    /// <summary>Set once the handshake has derived session keys: every message after it is authenticated.</summary>
+    public MessageMac? Mac { get; set; }
+
     public long BytesRead => Interlocked.Read(ref read);
 
     public long BytesWritten => Interlocked.Read(ref written);

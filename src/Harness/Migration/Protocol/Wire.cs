@@ -11,9 +11,8 @@ namespace Mecom.Harness.Migration.Protocol;
 /// Each payload's layout is read and written in one place: <see cref="HelloMessage"/>, <see cref="ChallengeMessage"/>,
 /// <see cref="RoundEndMessage"/>, <see cref="DoneMessage"/>, <see cref="ProgressMessage"/>, <see cref="VerdictMessage"/>,
 /// <see cref="Codecs.Framing.BatchFrame"/>.
-/// First the target sends <c>Challenge</c> (u8 1 when a token is required, then a 32-byte random nonce)
-/// and the source answers <c>Auth</c> (HMAC-SHA256 of "mecom-migrate-v1" + nonce under the shared token,
-/// or nothing without one); a target with a token ends any session whose answer is not that MAC.
+/// First the <see cref="Handshake"/>: <c>Challenge</c>, <c>Auth</c>, <c>AuthOk</c>, each side proving the token
+/// when there is one; then, with a token, every message carries a <see cref="MessageMac"/> trailer.
 /// Source to target: <c>Hello</c> (<see cref="HelloMessage"/>: magic "MCMG", version u16, page size u32, pages u64,
 /// batch pages u32, reply delay µs u32, codecs u8, dictionary bytes u32), <c>Dictionary</c> (at most once, before the first frame: a
 /// <see cref="Codecs.General.RawDictionary.Pack"/>ed dictionary that frames naming <c>zstd-dict:L@id</c> need),
@@ -36,6 +35,7 @@ public static class Wire
     public const byte Challenge = 6;
     public const byte Auth = 7;
     public const byte Dictionary = 8;
+    public const byte AuthOk = 9;
 
     /// <summary>The largest <see cref="Dictionary"/> payload: the largest dictionary, packed, however badly it compresses.</summary>
     public static readonly int MaxDictionaryPayload = DictionaryPayloadBound(Codecs.General.RawDictionary.MaxBytes);
@@ -76,26 +76,35 @@ public static class Wire
         ? payload
         : throw new WireException($"a {message} is {bytes} bytes, this one {payload.Length}");
 
-    public static void Write(Action<ReadOnlySpan<byte>> sink, byte type, ReadOnlySpan<byte> payload)
+    /// <summary>Writes one message to <paramref name="sink"/>; with <paramref name="mac"/>, followed by its authentication trailer.</summary>
+    public static void Write(Action<ReadOnlySpan<byte>> sink, byte type, ReadOnlySpan<byte> payload, MessageMac? mac = null)
     {
         Span<byte> head = stackalloc byte[HeaderBytes];
+        Span<byte> trailer = stackalloc byte[MessageMac.TrailerBytes];
         head[0] = type;
-        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[1..], (uint)(payload.Length + (mac is null ? 0 : MessageMac.TrailerBytes)));
         sink(head);
         if (!payload.IsEmpty)
         {
             sink(payload);
         }
+
+        if (mac is not null)
+        {
+            mac.Sign(type, payload, trailer);
+            sink(trailer);
+        }
     }
 
+    /// <summary>Writes one message, authenticated when the connection's handshake set a <see cref="CountingStream.Mac"/>.</summary>
     public static void Write(Stream stream, byte type, ReadOnlySpan<byte> payload)
     {
         if (stream is CountingStream shared)
         {
-            // Whole messages only: the target's progress reports come from a timer thread.
+            // Whole messages only, numbered in the order they go out: the target's progress reports come from a timer thread.
             lock (shared.WriteLock)
             {
-                Write(stream.Write, type, payload);
+                Write(stream.Write, type, payload, shared.Mac);
                 stream.Flush();
             }
 
@@ -117,7 +126,8 @@ public static class Wire
 
     /// <summary>
     /// Reads one message into a pooled buffer (return it with <see cref="ArrayPool{T}.Shared"/>). False at a
-    /// clean end of stream before a message starts.
+    /// clean end of stream before a message starts. On a connection with a <see cref="CountingStream.Mac"/>
+    /// the message's trailer is verified (and not counted in <paramref name="length"/>).
     /// </summary>
     public static bool TryRead(Stream stream, int maxPayload, out byte type, out byte[] buffer, out int length)
     {
@@ -138,9 +148,11 @@ public static class Wire
 
         type = head[0];
         uint claimed = BinaryPrimitives.ReadUInt32LittleEndian(head[1..]);
-        if (claimed > (uint)maxPayload)
+        MessageMac? mac = (stream as CountingStream)?.Mac;
+        long allowed = (long)maxPayload + (mac is null ? 0 : MessageMac.TrailerBytes);
+        if (claimed > allowed)
         {
-            throw new WireException($"message type 0x{type:x2} claims {claimed} payload bytes; at most {maxPayload} are allowed here");
+            throw new WireException($"message type 0x{type:x2} claims {claimed} payload bytes; at most {allowed} are allowed here");
         }
 
         length = (int)claimed;
@@ -150,6 +162,19 @@ public static class Wire
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw new WireException($"the connection ended inside a message of type 0x{type:x2} ({read} of {length} bytes)");
+        }
+
+        if (mac is not null)
+        {
+            try
+            {
+                length = mac.Verify(type, buffer.AsSpan(0, length));
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
         }
 
         return true;
@@ -165,16 +190,6 @@ public static class Wire
         }
 
         return total;
-    }
-
-    /// <summary>The answer to a challenge: HMAC-SHA256 over a fixed label and the nonce, keyed by the token.</summary>
-    public static byte[] Mac(string token, ReadOnlySpan<byte> nonce)
-    {
-        byte[] label = Encoding.ASCII.GetBytes("mecom-migrate-v1");
-        byte[] message = new byte[label.Length + nonce.Length];
-        label.CopyTo(message, 0);
-        nonce.CopyTo(message.AsSpan(label.Length));
-        return System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(token), message);
     }
 }
 
