@@ -35,7 +35,8 @@ public class SoakTests(ITestOutputHelper output)
             _ = Task.Run(() => { while (target.StandardOutput.ReadLine() is not null) { } }, TestContext.Current.CancellationToken);
             var clock = Stopwatch.StartNew();
             (long Rss, int Fds) start = default;
-            var hostile = new List<Task>();
+            Task trickler = Task.CompletedTask;
+            int trickles = 0;
             for (int i = 0; i < migrations; i++)
             {
                 Assert.True(Migrate(endpoint), $"migration {i} was not exact");
@@ -44,16 +45,25 @@ public class SoakTests(ITestOutputHelper output)
                     start = Measure(target.Id);
                 }
 
-                hostile.RemoveAll(t => t.IsCompleted);
-                int kind = i % 4;
-                hostile.Add(Task.Run(() => Hostile(endpoint, kind), TestContext.Current.CancellationToken));
+                // A trickling peer overlaps the migrations after it, one at a time (each holds one of the
+                // target's 16 connections until its handshake deadline); the others run in between.
+                if (i % 4 != 1)
+                {
+                    Hostile(endpoint, i % 4);
+                }
+                else if (trickler.IsCompleted)
+                {
+                    trickler = Task.Factory.StartNew(() => Hostile(endpoint, 1), TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    trickles++;
+                }
+
                 Assert.False(target.HasExited, $"the target exited after migration {i}");
             }
 
-            await Task.WhenAll(hostile).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            await trickler.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
             Assert.True(Migrate(endpoint));
             (long Rss, int Fds) end = Measure(target.Id);
-            string figures = $"soak: {migrations + 1} migrations exact, {migrations} hostile peers, {clock.Elapsed.TotalSeconds:F0} s; target RSS {start.Rss / 1024} -> {end.Rss / 1024} MiB, open fds {start.Fds} -> {end.Fds}";
+            string figures = $"soak: {migrations + 1} migrations exact, {migrations - (migrations + 2) / 4 + trickles} hostile peers ({trickles} trickling), {clock.Elapsed.TotalSeconds:F0} s; target RSS {start.Rss / 1024} -> {end.Rss / 1024} MiB, open fds {start.Fds} -> {end.Fds}";
             output.WriteLine(figures);
             if (Environment.GetEnvironmentVariable("MECOM_SOAK_REPORT") is { } report)
             {
