@@ -68,6 +68,8 @@ public static class MigrateCommand
         command.SetAction(r => CliErrors.Guard(() =>
         {
             IPEndPoint endpoint = ParseEndpoint(r.GetValue(to)!, "--to");
+            // Read once, before any connection: a missing token file is a usage error, not a failed migration.
+            string? secret = Token(r, token, tokenFile);
             IReadOnlyList<MigrationRun> runs = GridExecution.Execute(grid.Request(r), (spec, settings, onRound) =>
             {
                 using TcpClient client = EmulatedMigration.ConfigureSource(new TcpClient());
@@ -81,7 +83,7 @@ public static class MigrateCommand
                 }
 
                 // A target on this machine competes for its cores; one elsewhere has its own (the adaptive selector's CPU term).
-                return EmulatedMigration.RunSource(client.GetStream(), spec, settings with { SharedHosts = IPAddress.IsLoopback(endpoint.Address) }, null, onRound, Token(r, token, tokenFile));
+                return EmulatedMigration.RunSource(client.GetStream(), spec, settings with { SharedHosts = IPAddress.IsLoopback(endpoint.Address) }, null, onRound, secret);
             });
             return runs.All(x => x.Exact && x.Error is null) ? 0 : 1;
         }));
