@@ -61,6 +61,8 @@ public static class CodecRegistry
             (_, _, _, _) => new BdiCodec()),
         (new CodecInfo("lz4", "LZ4 fast, K4os.Compression.LZ4 (managed)", null, 0, 0, null, Library: () => CodecLibraries.K4os),
             (_, _, _, _) => new Lz4Codec()),
+        (new CodecInfo("lz4page", "LZ4 fast tuned for pages (standard LZ4 blocks, 16-bit positions, no per-call table clear), managed", null, 0, 0, null, Library: () => CodecLibraries.Mecom),
+            (_, _, _, _) => new Lz4PageCodec()),
         (new CodecInfo("lz4hc", "LZ4 HC, K4os.Compression.LZ4 (managed)", 9, 3, 12, null, Library: () => CodecLibraries.K4os),
             (level, _, _, _) => new Lz4Codec(level!.Value)),
         (new CodecInfo("zstd", "zstd, ZstdSharp (managed port)", 1, -7, 22, null, Library: () => CodecLibraries.ZstdSharp),

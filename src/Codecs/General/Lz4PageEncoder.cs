@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Mecom.Codecs.General;
+
+/// <summary>
+/// LZ4 fast (acceleration 1) over one page, writing the standard LZ4 block format. The parse is LZ4's
+/// own (skip trigger 6, backward catch-up, the two-position refill after each match), so the output is
+/// as small as liblz4's; what differs is what a page does not need: positions are 16-bit, the table is
+/// small, and it is never cleared per call (see <see cref="Lz4PageCodec"/>).
+/// </summary>
+internal static unsafe class Lz4PageEncoder
+{
+    // The format's limits (a match is at least 4 bytes; the last 12 bytes start no match, the last 5 are
+    // literals) and LZ4 fast's skip trigger: what keeps the parse, and so the ratio, liblz4's.
+    private const int MinMatch = 4, MfLimit = 12, LastLiterals = 5, SkipTrigger = 6, RunMask = 15;
+
+    /// <summary>4096 entries: a 4 KiB page has at most that many positions, and the table stays in L1.</summary>
+    public const int HashBits = 12;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Read32(byte* p) => Unsafe.ReadUnaligned<uint>(p);
+
+    public const int TableEntries = 1 << HashBits;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Hash(uint sequence) => (sequence * 2654435761u) >> (32 - HashBits);
+
+    /// <summary>
+    /// Compresses <paramref name="length"/> bytes at <paramref name="src"/>. Table entries are
+    /// <paramref name="tableBase"/> + position; smaller ones are left from earlier calls and mean "empty".
+    /// </summary>
+    /// <returns>Bytes written, or -1 when the block would exceed <paramref name="limit"/> bytes.</returns>
+    /// <param name="capacity">Bytes writable at <paramref name="dst"/> (at least <paramref name="limit"/>): the room wide copies may overrun into.</param>
+    public static int Compress(byte* src, int length, byte* dst, int limit, int capacity, ushort* table, int tableBase)
+    {
+        byte* op = dst;
+        byte* oLimit = dst + limit;
+        byte* oEnd = dst + capacity;
+        byte* anchor = src;
+        if (length >= MfLimit + 1)
+        {
+            byte* ip = src;
+            byte* mfLimit = src + length - MfLimit;
+            byte* mfLimitPlusOne = mfLimit + 1;
+            byte* matchLimit = src + length - LastLiterals;
+            table[Hash(Read32(ip))] = (ushort)tableBase;
+            ip++;
+            uint forwardH = Hash(Read32(ip));
+            while (true)
+            {
+                // Find a match: the step grows by one every 64 misses, so noise is skimmed, not parsed.
+                byte* match;
+                byte* forwardIp = ip;
+                int step = 1;
+                int searchMatchNb = 1 << SkipTrigger;
+                do
+                {
+                    uint h = forwardH;
+                    ip = forwardIp;
+                    forwardIp += step;
+                    step = searchMatchNb++ >> SkipTrigger;
+                    if (forwardIp > mfLimitPlusOne)
+                    {
+                        goto LastRun;
+                    }
+
+                    int entry = table[h] - tableBase;
+                    forwardH = Hash(Read32(forwardIp));
+                    table[h] = (ushort)(tableBase + (int)(ip - src));
+                    match = src + entry;
+                    if (entry >= 0 && Read32(match) == Read32(ip))
+                    {
+                        break;
+                    }
+                }
+                while (true);
+
+                while (ip > anchor && match > src && ip[-1] == match[-1])
+                {
+                    ip--;
+                    match--;
+                }
+
+                int literals = (int)(ip - anchor);
+                byte* token = op++;
+                if (op + literals + (2 + 1 + LastLiterals) + literals / 255 > oLimit)
+                {
+                    return -1;
+                }
+
+                if (literals >= RunMask)
+                {
+                    *token = RunMask << 4;
+                    int rest = literals - RunMask;
+                    for (; rest >= 255; rest -= 255)
+                    {
+                        *op++ = 255;
+                    }
+
+                    *op++ = (byte)rest;
+                }
+                else
+                {
+                    *token = (byte)(literals << 4);
+                }
+
+                CopyLiterals(op, anchor, literals, oEnd, matchLimit);
+                op += literals;
+
+                while (true)
+                {
+                    // One sequence's match: offset, then the length in the token's low nibble.
+                    Unsafe.WriteUnaligned(op, (ushort)(ip - match));
+                    op += 2;
+                    int matchLength = Lz4PageMatch.Count(ip + MinMatch, match + MinMatch, matchLimit);
+                    ip += MinMatch + matchLength;
+                    if (op + (1 + LastLiterals) + (matchLength + 240) / 255 > oLimit)
+                    {
+                        return -1;
+                    }
+
+                    if (matchLength >= RunMask)
+                    {
+                        *token += RunMask;
+                        int rest = matchLength - RunMask;
+                        for (; rest >= 510; rest -= 510)
+                        {
+                            *op++ = 255;
+                            *op++ = 255;
+                        }
+
+                        if (rest >= 255)
+                        {
+                            rest -= 255;
+                            *op++ = 255;
+                        }
+
+                        *op++ = (byte)rest;
+                    }
+                    else
+                    {
+                        *token += (byte)matchLength;
+                    }
+
+                    anchor = ip;
+                    if (ip >= mfLimit)
+                    {
+                        goto LastRun;
+                    }
+
+                    table[Hash(Read32(ip - 2))] = (ushort)(tableBase + (int)(ip - 2 - src));
+
+                    // A match right after a match costs no literal token: test it before searching again.
+                    uint h = Hash(Read32(ip));
+                    int entry = table[h] - tableBase;
+                    table[h] = (ushort)(tableBase + (int)(ip - src));
+                    match = src + entry;
+                    if (entry >= 0 && Read32(match) == Read32(ip))
+                    {
+                        token = op++;
+                        *token = 0;
+                        continue;
+                    }
+
+                    break;
+                }
+
+                forwardH = Hash(Read32(++ip));
+            }
+        }
+
+    LastRun:
+        int lastRun = (int)(src + length - anchor);
+        if (op + lastRun + 1 + (lastRun + 255 - RunMask) / 255 > oLimit)
+        {
+            return -1;
+        }
+
+        if (lastRun >= RunMask)
+        {
+            *op++ = RunMask << 4;
+            int rest = lastRun - RunMask;
+            for (; rest >= 255; rest -= 255)
+            {
+                *op++ = 255;
+            }
+
+            *op++ = (byte)rest;
+        }
+        else
+        {
+            *op++ = (byte)(lastRun << 4);
+        }
+
+        Buffer.MemoryCopy(anchor, op, oEnd - op, lastRun);
+        op += lastRun;
+        return (int)(op - dst);
+    }
+
+    /// <summary>
+    /// Literal runs are mostly short: whole 32-byte blocks when both buffers have the room past the run
+    /// (the overrun is rewritten by what follows), a counted copy near either end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyLiterals(byte* op, byte* from, int count, byte* oEnd, byte* iEnd)
+    {
+        if (op + count + 32 <= oEnd && from + count + 32 <= iEnd)
+        {
+            byte* end = op + count;
+            do
+            {
+                Copy32(from, op);
+                op += 32;
+                from += 32;
+            }
+            while (op < end);
+        }
+        else
+        {
+            Buffer.MemoryCopy(from, op, oEnd - op, count);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Copy32(byte* from, byte* to)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256.Store(Vector256.Load(from), to);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128.Store(Vector128.Load(from), to);
+            Vector128.Store(Vector128.Load(from + 16), to + 16);
+        }
+        else
+        {
+            Unsafe.WriteUnaligned(to, Unsafe.ReadUnaligned<ulong>(from));
+            Unsafe.WriteUnaligned(to + 8, Unsafe.ReadUnaligned<ulong>(from + 8));
+            Unsafe.WriteUnaligned(to + 16, Unsafe.ReadUnaligned<ulong>(from + 16));
+            Unsafe.WriteUnaligned(to + 24, Unsafe.ReadUnaligned<ulong>(from + 24));
+        }
+    }
+}
