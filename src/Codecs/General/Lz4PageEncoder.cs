@@ -46,35 +46,13 @@ internal static unsafe class Lz4PageEncoder
             byte* matchLimit = src + length - LastLiterals;
             table[Hash(Read32(ip))] = (ushort)tableBase;
             ip++;
-            uint forwardH = Hash(Read32(ip));
             while (true)
             {
-                // Find a match: the step grows by one every 64 misses, so noise is skimmed, not parsed.
-                byte* match;
-                byte* forwardIp = ip;
-                int step = 1;
-                int searchMatchNb = 1 << SkipTrigger;
-                do
+                ip = FindMatch(src, ip, mfLimitPlusOne, table, tableBase, out byte* match);
+                if (ip == null)
                 {
-                    uint h = forwardH;
-                    ip = forwardIp;
-                    forwardIp += step;
-                    step = searchMatchNb++ >> SkipTrigger;
-                    if (forwardIp > mfLimitPlusOne)
-                    {
-                        goto LastRun;
-                    }
-
-                    int entry = table[h] - tableBase;
-                    forwardH = Hash(Read32(forwardIp));
-                    table[h] = (ushort)(tableBase + (int)(ip - src));
-                    match = src + entry;
-                    if (entry >= 0 && Read32(match) == Read32(ip))
-                    {
-                        break;
-                    }
+                    goto LastRun;
                 }
-                while (true);
 
                 while (ip > anchor && match > src && ip[-1] == match[-1])
                 {
@@ -84,7 +62,7 @@ internal static unsafe class Lz4PageEncoder
 
                 int literals = (int)(ip - anchor);
                 byte* token = op++;
-                if (op + literals + (2 + 1 + LastLiterals) + literals / 255 > oLimit)
+                if (op + literals + (2 + 1 + LastLiterals) + (uint)literals / 255 > oLimit)
                 {
                     return -1;
                 }
@@ -115,7 +93,7 @@ internal static unsafe class Lz4PageEncoder
                     op += 2;
                     int matchLength = Lz4PageMatch.Count(ip + MinMatch, match + MinMatch, matchLimit);
                     ip += MinMatch + matchLength;
-                    if (op + (1 + LastLiterals) + (matchLength + 240) / 255 > oLimit)
+                    if (op + (1 + LastLiterals) + (uint)(matchLength + 240) / 255 > oLimit)
                     {
                         return -1;
                     }
@@ -166,13 +144,13 @@ internal static unsafe class Lz4PageEncoder
                     break;
                 }
 
-                forwardH = Hash(Read32(++ip));
+                ip++;
             }
         }
 
     LastRun:
         int lastRun = (int)(src + length - anchor);
-        if (op + lastRun + 1 + (lastRun + 255 - RunMask) / 255 > oLimit)
+        if (op + lastRun + 1 + (uint)(lastRun + 255 - RunMask) / 255 > oLimit)
         {
             return -1;
         }
@@ -196,6 +174,48 @@ internal static unsafe class Lz4PageEncoder
         Buffer.MemoryCopy(anchor, op, oEnd - op, lastRun);
         op += lastRun;
         return (int)(op - dst);
+    }
+
+    /// <summary>
+    /// The next position from <paramref name="ip"/> on whose first four bytes match an earlier position
+    /// (<paramref name="match"/>), or null when the search passed the last position a match may start at.
+    /// The step grows by one every 64 misses, so noise is skimmed, not parsed.
+    /// </summary>
+    /// <remarks>
+    /// Not inlined on purpose: alone, the probe loop's dozen values stay in registers; inlined into the
+    /// sequence writer, the JIT spilled three of them to the stack on every probe.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte* FindMatch(byte* src, byte* ip, byte* mfLimitPlusOne, ushort* table, int tableBase, out byte* match)
+    {
+        // Only ip, its hash and the miss count are carried from probe to probe, so the JIT keeps them in
+        // registers without the shuffling a separate forward pointer and step cost. Probe k steps
+        // max(1, (63 + k) / 64) bytes, as liblz4's two counters do.
+        nint bias = tableBase - (nint)src;
+        uint h = Hash(Read32(ip));
+        uint misses = 63;
+        while (true)
+        {
+            byte* next = ip + Math.Max(1u, misses >> SkipTrigger);
+            misses++;
+            if (next > mfLimitPlusOne)
+            {
+                match = null;
+                return null;
+            }
+
+            int entry = table[h] - tableBase;
+            table[h] = (ushort)((nint)ip + bias);
+            uint nextHash = Hash(Read32(next));
+            if (entry >= 0 && Read32(src + entry) == Read32(ip))
+            {
+                match = src + entry;
+                return ip;
+            }
+
+            ip = next;
+            h = nextHash;
+        }
     }
 
     /// <summary>
