@@ -34,24 +34,22 @@ internal static unsafe class Lz4PageEncoder
     /// <param name="capacity">Bytes writable at <paramref name="dst"/> (at least <paramref name="limit"/>): the room wide copies may overrun into.</param>
     public static int Compress(byte* src, int length, byte* dst, int limit, int capacity, ushort* table, int tableBase)
     {
+        // Every limit is an offset from iEnd or dst, recomputed where used: fewer values live across the
+        // loop means fewer spilled to the stack (the JIT has 14 registers for them).
         byte* op = dst;
-        byte* oLimit = dst + limit;
-        byte* oEnd = dst + capacity;
         byte* anchor = src;
+        byte* iEnd = src + length;
         if (length >= MfLimit + 1)
         {
-            byte* ip = src;
-            byte* mfLimit = src + length - MfLimit;
-            byte* mfLimitPlusOne = mfLimit + 1;
-            byte* matchLimit = src + length - LastLiterals;
-            table[Hash(Read32(ip))] = (ushort)tableBase;
-            ip++;
+            nint bias = tableBase - (nint)src;
+            table[Hash(Read32(src))] = (ushort)tableBase;
+            byte* ip = src + 1;
             while (true)
             {
-                ip = FindMatch(src, ip, mfLimitPlusOne, table, tableBase, out byte* match);
+                ip = FindMatch(src, ip, iEnd - MfLimit + 1, table, tableBase, out byte* match);
                 if (ip == null)
                 {
-                    goto LastRun;
+                    break;
                 }
 
                 while (ip > anchor && match > src && ip[-1] == match[-1])
@@ -60,30 +58,20 @@ internal static unsafe class Lz4PageEncoder
                     match--;
                 }
 
-                int literals = (int)(ip - anchor);
+                uint literals = (uint)(ip - anchor);
                 byte* token = op++;
-                if (op + literals + (2 + 1 + LastLiterals) + (uint)literals / 255 > oLimit)
+                if (op + literals + (2 + 1 + LastLiterals) + literals / 255 > dst + limit)
                 {
                     return -1;
                 }
 
+                *token = (byte)(Math.Min(literals, RunMask) << 4);
                 if (literals >= RunMask)
                 {
-                    *token = RunMask << 4;
-                    int rest = literals - RunMask;
-                    for (; rest >= 255; rest -= 255)
-                    {
-                        *op++ = 255;
-                    }
-
-                    *op++ = (byte)rest;
-                }
-                else
-                {
-                    *token = (byte)(literals << 4);
+                    op = WriteExtraLength(op, literals - RunMask);
                 }
 
-                CopyLiterals(op, anchor, literals, oEnd, matchLimit);
+                CopyLiterals(op, anchor, literals, dst + capacity, iEnd - LastLiterals);
                 op += literals;
 
                 while (true)
@@ -91,57 +79,39 @@ internal static unsafe class Lz4PageEncoder
                     // One sequence's match: offset, then the length in the token's low nibble.
                     Unsafe.WriteUnaligned(op, (ushort)(ip - match));
                     op += 2;
-                    int matchLength = Lz4PageMatch.Count(ip + MinMatch, match + MinMatch, matchLimit);
+                    uint matchLength = (uint)Lz4PageMatch.Count(ip + MinMatch, match + MinMatch, iEnd - LastLiterals);
                     ip += MinMatch + matchLength;
-                    if (op + (1 + LastLiterals) + (uint)(matchLength + 240) / 255 > oLimit)
+                    if (op + (1 + LastLiterals) + (matchLength + 240) / 255 > dst + limit)
                     {
                         return -1;
                     }
 
+                    *token += (byte)Math.Min(matchLength, RunMask);
                     if (matchLength >= RunMask)
                     {
-                        *token += RunMask;
-                        int rest = matchLength - RunMask;
-                        for (; rest >= 510; rest -= 510)
-                        {
-                            *op++ = 255;
-                            *op++ = 255;
-                        }
-
-                        if (rest >= 255)
-                        {
-                            rest -= 255;
-                            *op++ = 255;
-                        }
-
-                        *op++ = (byte)rest;
-                    }
-                    else
-                    {
-                        *token += (byte)matchLength;
+                        op = WriteExtraLength(op, matchLength - RunMask);
                     }
 
                     anchor = ip;
-                    if (ip >= mfLimit)
+                    if (ip >= iEnd - MfLimit)
                     {
                         goto LastRun;
                     }
 
-                    table[Hash(Read32(ip - 2))] = (ushort)(tableBase + (int)(ip - 2 - src));
+                    table[Hash(Read32(ip - 2))] = (ushort)((nint)(ip - 2) + bias);
 
                     // A match right after a match costs no literal token: test it before searching again.
                     uint h = Hash(Read32(ip));
                     int entry = table[h] - tableBase;
-                    table[h] = (ushort)(tableBase + (int)(ip - src));
-                    match = src + entry;
-                    if (entry >= 0 && Read32(match) == Read32(ip))
+                    table[h] = (ushort)((nint)ip + bias);
+                    if (entry < 0 || Read32(src + entry) != Read32(ip))
                     {
-                        token = op++;
-                        *token = 0;
-                        continue;
+                        break;
                     }
 
-                    break;
+                    match = src + entry;
+                    token = op++;
+                    *token = 0;
                 }
 
                 ip++;
@@ -149,31 +119,34 @@ internal static unsafe class Lz4PageEncoder
         }
 
     LastRun:
-        int lastRun = (int)(src + length - anchor);
-        if (op + lastRun + 1 + (uint)(lastRun + 255 - RunMask) / 255 > oLimit)
+        uint lastRun = (uint)(iEnd - anchor);
+        if (op + lastRun + 1 + (lastRun + 255 - RunMask) / 255 > dst + limit)
         {
             return -1;
         }
 
+        *op++ = (byte)(Math.Min(lastRun, RunMask) << 4);
         if (lastRun >= RunMask)
         {
-            *op++ = RunMask << 4;
-            int rest = lastRun - RunMask;
-            for (; rest >= 255; rest -= 255)
-            {
-                *op++ = 255;
-            }
-
-            *op++ = (byte)rest;
-        }
-        else
-        {
-            *op++ = (byte)(lastRun << 4);
+            op = WriteExtraLength(op, lastRun - RunMask);
         }
 
-        Buffer.MemoryCopy(anchor, op, oEnd - op, lastRun);
+        Buffer.MemoryCopy(anchor, op, dst + capacity - op, lastRun);
         op += lastRun;
         return (int)(op - dst);
+    }
+
+    /// <summary>A length's bytes after its nibble: 255 for each 255 more, then the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* WriteExtraLength(byte* op, uint rest)
+    {
+        for (; rest >= 255; rest -= 255)
+        {
+            *op++ = 255;
+        }
+
+        *op++ = (byte)rest;
+        return op;
     }
 
     /// <summary>
@@ -223,7 +196,7 @@ internal static unsafe class Lz4PageEncoder
     /// (the overrun is rewritten by what follows), a counted copy near either end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyLiterals(byte* op, byte* from, int count, byte* oEnd, byte* iEnd)
+    private static void CopyLiterals(byte* op, byte* from, uint count, byte* oEnd, byte* iEnd)
     {
         if (op + count + 32 <= oEnd && from + count + 32 <= iEnd)
         {
