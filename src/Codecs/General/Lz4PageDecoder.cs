@@ -29,39 +29,64 @@ internal static unsafe class Lz4PageDecoder
 
             uint token = *ip++;
             nuint literals = token >> 4;
-            if (literals == 15 && !AddLengthBytes(ref ip, iEnd, ref literals))
+            nuint offset;
+            if (literals < 15 && iEnd - ip >= 18 && oEnd - op >= 16)
             {
-                return "the block ends inside a literal length";
-            }
-
-            if (literals > (nuint)(iEnd - ip) || literals > (nuint)(oEnd - op))
-            {
-                return "a literal run overruns the block or the page";
-            }
-
-            if (literals <= 16 && iEnd - ip >= 16 && oEnd - op >= 16)
-            {
+                // The common sequence, as liblz4 decodes it: a short literal run copied as one 16-byte
+                // block, and a short match at offset 8 or more as three 8-byte words, with no loops.
                 Copy16(ip, op);
+                ip += literals;
+                op += literals;
+                offset = Unsafe.ReadUnaligned<ushort>(ip);
+                ip += 2;
+                if ((token & 15) < 15 && offset >= 8 && offset <= (nuint)(op - dst) && oEnd - op >= 24)
+                {
+                    byte* from = op - offset;
+                    Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<ulong>(from));
+                    Unsafe.WriteUnaligned(op + 8, Unsafe.ReadUnaligned<ulong>(from + 8));
+                    Unsafe.WriteUnaligned(op + 16, Unsafe.ReadUnaligned<ulong>(from + 16));
+                    op += (token & 15) + MinMatch;
+                    continue;
+                }
             }
             else
             {
-                Buffer.MemoryCopy(ip, op, oEnd - op, (long)literals);
+                if (literals == 15 && !AddLengthBytes(ref ip, iEnd, ref literals))
+                {
+                    return "the block ends inside a literal length";
+                }
+
+                if (literals > (nuint)(iEnd - ip) || literals > (nuint)(oEnd - op))
+                {
+                    return "a literal run overruns the block or the page";
+                }
+
+                if (literals <= 32 && iEnd - ip >= 32 && oEnd - op >= 32)
+                {
+                    Copy16(ip, op);
+                    Copy16(ip + 16, op + 16);
+                }
+                else
+                {
+                    Buffer.MemoryCopy(ip, op, oEnd - op, (long)literals);
+                }
+
+                ip += literals;
+                op += literals;
+                if (ip == iEnd)
+                {
+                    return op == oEnd ? null : $"decoded {op - dst} bytes, expected {pageLength}";
+                }
+
+                if (iEnd - ip < 2)
+                {
+                    return "the block ends inside an offset";
+                }
+
+                offset = Unsafe.ReadUnaligned<ushort>(ip);
+                ip += 2;
             }
 
-            ip += literals;
-            op += literals;
-            if (ip == iEnd)
-            {
-                return op == oEnd ? null : $"decoded {op - dst} bytes, expected {pageLength}";
-            }
-
-            if (iEnd - ip < 2)
-            {
-                return "the block ends inside an offset";
-            }
-
-            nuint offset = Unsafe.ReadUnaligned<ushort>(ip);
-            ip += 2;
             if (offset == 0 || offset > (nuint)(op - dst))
             {
                 return "a match offset points before the page";
