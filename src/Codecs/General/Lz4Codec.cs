@@ -28,12 +28,15 @@ public sealed class Lz4Codec : IPageCodec
         return written > 0 ? written : PageCodec.DidNotFit;
     }
 
-    public void Decompress(ReadOnlySpan<byte> source, Span<byte> page)
+    public void Decompress(ReadOnlySpan<byte> source, Span<byte> page) => DecodeWholePage(Name, source, page);
+
+    /// <summary>K4os's safe decoder, held to one whole page; also lz4page's decoder.</summary>
+    internal static void DecodeWholePage(string name, ReadOnlySpan<byte> source, Span<byte> page)
     {
         int written = LZ4Codec.Decode(source, page);
         if (written != page.Length)
         {
-            throw new CorruptPageException(Name, written < 0
+            throw new CorruptPageException(name, written < 0
                 ? "the LZ4 block is malformed or overruns the page"
                 : $"decoded {written} bytes, expected {page.Length}");
         }

@@ -46,11 +46,16 @@ internal static unsafe class Lz4PageEncoder
             byte* ip = src + 1;
             while (true)
             {
-                ip = FindMatch(src, ip, iEnd - MfLimit + 1, table, tableBase, out byte* match);
-                if (ip == null)
+                // Both positions come back in one register: an out pointer made the JIT keep the match in
+                // memory, loaded and stored on every step of the catch-up below.
+                long found = FindMatch(src, ip, iEnd - MfLimit + 1, table, tableBase);
+                if (found < 0)
                 {
                     break;
                 }
+
+                ip = src + (uint)found;
+                byte* match = src + (found >> 32);
 
                 while (ip > anchor && match > src && ip[-1] == match[-1])
                 {
@@ -150,8 +155,9 @@ internal static unsafe class Lz4PageEncoder
     }
 
     /// <summary>
-    /// The next position from <paramref name="ip"/> on whose first four bytes match an earlier position
-    /// (<paramref name="match"/>), or null when the search passed the last position a match may start at.
+    /// The next position from <paramref name="ip"/> on whose first four bytes match an earlier position:
+    /// the match's offset in the high half, that position's in the low half, both from
+    /// <paramref name="src"/>; -1 when the search passed the last position a match may start at.
     /// The step grows by one every 64 misses, so noise is skimmed, not parsed.
     /// </summary>
     /// <remarks>
@@ -159,7 +165,7 @@ internal static unsafe class Lz4PageEncoder
     /// sequence writer, the JIT spilled three of them to the stack on every probe.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static byte* FindMatch(byte* src, byte* ip, byte* mfLimitPlusOne, ushort* table, int tableBase, out byte* match)
+    private static long FindMatch(byte* src, byte* ip, byte* mfLimitPlusOne, ushort* table, int tableBase)
     {
         // Only ip, its hash and the miss count are carried from probe to probe, so the JIT keeps them in
         // registers without the shuffling a separate forward pointer and step cost. Probe k steps
@@ -173,8 +179,7 @@ internal static unsafe class Lz4PageEncoder
             misses++;
             if (next > mfLimitPlusOne)
             {
-                match = null;
-                return null;
+                return -1;
             }
 
             int entry = table[h] - tableBase;
@@ -182,8 +187,7 @@ internal static unsafe class Lz4PageEncoder
             uint nextHash = Hash(Read32(next));
             if (entry >= 0 && Read32(src + entry) == Read32(ip))
             {
-                match = src + entry;
-                return ip;
+                return ((long)entry << 32) | (uint)(ip - src);
             }
 
             ip = next;
