@@ -49,10 +49,12 @@ public class ValidationTests
 
         foreach (var ((s, e), point) in simulated.Zip(emulated).Zip(points))
         {
-            // Sizes are exact in both; only the guest's few writes during the runs may differ.
-            Assert.InRange((double)s.BytesSent / e.BytesSent, 0.99, 1.01);
+            // Sizes are exact in both; only the guest's writes during the runs differ, and how many land
+            // before the stop depends on how fast this machine runs the emulation: on a loaded two-core
+            // machine the emulated run took 1.6% more bytes. What this test checks is the pairing.
+            Assert.InRange((double)s.BytesSent / e.BytesSent, 0.96, 1.04);
             Assert.Equal(2, point.Data.Samples.Count);
-            Assert.InRange(point.Data.Median, -0.01, 0.01);
+            Assert.InRange(point.Data.Median, -0.04, 0.04);
             Assert.Equal(2, point.TotalTime.Samples.Count);
             Assert.InRange(point.TotalTime.Median, point.TotalTime.CiLow, point.TotalTime.CiHigh);
         }
