@@ -7,6 +7,8 @@ using ZstdSharp;
 namespace Mecom.Tests.Corpus;
 
 /// <summary>Corpus files are input from outside: a lying metadata file, a link to a device, a hostile name.</summary>
+/// <remarks>In the console collection: corpus stats draws a progress display, one at a time per process.</remarks>
+[Collection("console")]
 public sealed class HostileCorpusTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("mecom-hostile-corpus-").FullName;
