@@ -28,16 +28,8 @@ public sealed record Baseline
     /// <summary>The migration metrics' guest (full path), or null for the shipped VM.</summary>
     public string? MigrationCorpus { get; init; }
 
-    public void Save(string path)
-    {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ResultFiles.Json));
-    }
+    /// <summary>Writes the baseline whole or not at all (<see cref="AtomicFile"/> also makes its folder).</summary>
+    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ResultFiles.Json));
 
     /// <summary>Reads a baseline (or a plain <c>mecom codecs --json</c> file, taken as one).</summary>
     public static Baseline Load(string path)

@@ -133,10 +133,11 @@ public sealed record MigrationReport
     public required IReadOnlyList<MigrationRun> Runs { get; init; }
 
     /// <summary>A report of <paramref name="runs"/> made here and now: this machine, this commit.</summary>
-    public static MigrationReport Here(IReadOnlyList<MigrationRun> runs) =>
-        Measure.Provenance.Here() is var made
-            ? new() { Made = made, Machine = made.Machine, Commit = made.Commit, Date = made.Date, Runs = runs }
-            : throw new InvalidOperationException();
+    public static MigrationReport Here(IReadOnlyList<MigrationRun> runs)
+    {
+        var made = Measure.Provenance.Here();
+        return new() { Made = made, Machine = made.Machine, Commit = made.Commit, Date = made.Date, Runs = runs };
+    }
 
     /// <summary>Fills <see cref="MigrationRun.VsRaw"/> from the raw run of the same corpus, bandwidth and mode.</summary>
     public static IReadOnlyList<MigrationRun> WithReductions(IReadOnlyList<MigrationRun> runs) => runs.Select(r =>
