@@ -95,19 +95,24 @@ public class SimulationTests
     public void Simulated_and_emulated_agree_within_ten_percent_on_a_link_bound_case(string strategy)
     {
         // 100 Mbit/s keeps both link-bound, so the comparison holds on a busy machine too. Downtime is a
-        // few tens of ms here: 10% or 5 ms, whichever is larger.
+        // few tens of ms here: 10% or 5 ms, whichever is larger. The emulation runs in real time on shared
+        // cores, where one run can lose its cores for a while (CI failed once in ~2,000 tests on a run like
+        // this): the model is judged against the median of three emulated runs, as every speed figure is.
         var entry = Corpora.Shipped().First(e => e.Name == "python-sqlite");
         var settings = new MigrationSettings { Strategy = Strategy.Parse(strategy), BandwidthBps = 100e6 };
         GuestSpec guest = MigrationGrid.LoadGuest(entry, settings);
         using GuestWorkload workload = guest.MakeWorkload();
         CostTable costs = CostTable.Measure(workload, 4096, [settings.Strategy.Codecs[0].ToString()], passes: 3);
         MigrationRun simulated = SimulatedMigration.Run(guest, settings, costs);
-        MigrationRun emulated = MigrationGrid.Run([guest], [settings.Strategy], [100e6], settings, (g, s) => EmulatedMigration.RunInProcess(g, s))[0];
+        MigrationRun[] emulated = MigrationGrid.Run([guest, guest, guest], [settings.Strategy], [100e6], settings, (g, s) => EmulatedMigration.RunInProcess(g, s)).ToArray();
 
-        Assert.True(emulated.Exact);
-        Assert.InRange(simulated.TotalTimeMs / emulated.TotalTimeMs, 0.9, 1.1);
-        Assert.InRange((double)simulated.BytesSent / emulated.BytesSent, 0.9, 1.1);
-        Assert.InRange(simulated.DowntimeMs - emulated.DowntimeMs, -Math.Max(5, 0.1 * emulated.DowntimeMs), Math.Max(5, 0.1 * emulated.DowntimeMs));
+        Assert.Equal(3, emulated.Length);
+        Assert.All(emulated, e => Assert.True(e.Exact));
+        static double Median(IEnumerable<double> xs) => xs.Order().ElementAt(1);
+        Assert.InRange(simulated.TotalTimeMs / Median(emulated.Select(e => e.TotalTimeMs)), 0.9, 1.1);
+        Assert.InRange(simulated.BytesSent / Median(emulated.Select(e => (double)e.BytesSent)), 0.9, 1.1);
+        double downtime = Median(emulated.Select(e => e.DowntimeMs));
+        Assert.InRange(simulated.DowntimeMs - downtime, -Math.Max(5, 0.1 * downtime), Math.Max(5, 0.1 * downtime));
     }
 
     [Fact]
