@@ -83,9 +83,8 @@ public sealed class SourceSender : IDisposable
         // A round of at most two batches per worker (the stop-and-copy round is one) is built by this thread
         // as one of the workers, claiming batches beside the others instead of waiting to write: it is
         // running, while an idle worker can take milliseconds to be scheduled and a waiting writer as long to
-        // wake, and a worker that wakes late finds its batches taken. Traced in the emulator's stop-and-copy
-        // round, guest paused: the second batch started 1.4-3.1 ms after the first, and a built frame waited
-        // up to 1.7 ms for its write. A bigger round leaves this thread to the link.
+        // wake, and a worker that wakes late finds its batches taken (traced in the stop-and-copy round, with
+        // the guest paused: docs/notes/stop-and-copy.md). A bigger round leaves this thread to the link.
         bool callerBuilds = batches <= 2 * Workers;
         var round = new Round(memory, pages, batchPages, batches, ready, Math.Min(callerBuilds ? Workers - 1 : Workers, batches));
         for (int w = 0; w < round.Workers; w++)
