@@ -1,7 +1,7 @@
 /* A small in-memory key-value store, the guest workload of corpora/vm/capture.sh.
  * It fills records (pointers, integers, doubles, random tokens, JSON-like text) and then updates a hot
- * subset at a fixed rate driven by wall-clock time, so the dirty rate does not depend on how fast the
- * emulator runs. It prints "STEADY" once the fill is done. */
+ * subset at a fixed rate driven by the guest's clock, so the dirty rate does not depend on how fast the
+ * emulator runs. It prints "STEADY" once the fill is done, then PROGRESS lines (below). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,14 +55,28 @@ int main(int argc, char **argv)
     }
     printf("STEADY kv records=%lu hot=%lu rate=%lu/s\n", count, hot, per_second);
     fflush(stdout);
-    struct timespec tick = { 0, 10 * 1000 * 1000 };
-    unsigned long batch = per_second / 100 ? per_second / 100 : 1;
+    /* Updates follow a schedule on the guest's monotonic clock: at every 10 ms tick the store does what
+     * is due by then, so a guest slowed by the migration falls behind its schedule (and catches up after)
+     * instead of quietly lowering the dirty rate. Every 250 ms one PROGRESS line on the console says how
+     * many updates are done and how many were due: `mecom qemu-migrate` reads the guest's slowdown there. */
+    struct timespec tick = { 0, 10 * 1000 * 1000 }, start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    unsigned long done = 0, next_report = 0;
     for (;;) {
-        for (unsigned long u = 0; u < batch; u++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        unsigned long ms = (unsigned long)(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        unsigned long due = ms * per_second / 1000;
+        while (done < due) {
             struct record *r = all[next_rand() % hot];
             r->visits++;
             r->score += 0.5;
             if (next_rand() % 4 == 0) fill_text(r);
+            done++;
+        }
+        if (ms >= next_report) {
+            printf("PROGRESS ms=%lu done=%lu due=%lu\n", ms, done, due);
+            fflush(stdout);
+            next_report = ms + 250;
         }
         nanosleep(&tick, 0);
     }

@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(DictCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BridgeCommand.Create());
+        root.Subcommands.Add(QemuMigrateCommand.Create());
         ParseResult parsed = root.Parse(args);
         bool help = parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?");
         if (parsed.Errors.Count > 0 && !help)

@@ -28,6 +28,30 @@ public sealed record BridgeOptions
     /// <summary>Messages a connection may have waiting for the link: one encoding per worker, and one more on the link.</summary>
     public int QueueDepth => Workers + 1;
 
+    /// <summary>
+    /// The options for a strategy by name: <c>passthrough</c>, or one codec (raw, zero, lz4, zstd:1, mecom,
+    /// ...). Adaptive, <c>+delta</c> and dictionary strategies are refused in one line: the bridge does not
+    /// carry them yet.
+    /// </summary>
+    public static BridgeOptions For(string strategy, double bitsPerSecond, double latencyMs, int workers)
+    {
+        string name = strategy.Trim().ToLowerInvariant();
+        Strategy? parsed = name == "passthrough" ? null : Strategy.Parse(name);
+        if (parsed is { Adaptive: true } or { Delta: true } || parsed?.NeedsDictionary == true)
+        {
+            throw new ArgumentException($"strategy '{name}' is not in the bridge yet: use raw, zero, lz4, zstd:1, mecom, another codec, or passthrough");
+        }
+
+        return new BridgeOptions
+        {
+            Codec = parsed?.Codecs[0],
+            StrategyName = parsed?.Name ?? "passthrough",
+            BitsPerSecond = bitsPerSecond,
+            LatencyMs = latencyMs,
+            Workers = workers > 0 ? workers : Environment.ProcessorCount,
+        };
+    }
+
     public static void Configure(System.Net.Sockets.Socket socket)
     {
         socket.NoDelay = true;

@@ -30,28 +30,13 @@ public static class BridgeCommand
         var command = new Command("source", "accept the source QEMU's migration and carry it to the target bridge") { listen, to, strategy, grid.Bandwidths, grid.Latency, grid.Workers, json };
         command.SetAction(r => CliErrors.Guard(() =>
         {
-            string name = r.GetValue(strategy)!.Trim().ToLowerInvariant();
-            Strategy? parsed = name == "passthrough" ? null : Strategy.Parse(name);
-            if (parsed is { Adaptive: true } or { Delta: true } || parsed?.NeedsDictionary == true)
-            {
-                throw new ArgumentException($"--strategy '{name}' is not in the bridge yet: use raw, zero, lz4, zstd:1, mecom, another codec, or passthrough");
-            }
-
             var bandwidths = Bandwidth.ParseList(r.GetValue(grid.Bandwidths)!);
             if (bandwidths.Count != 1)
             {
                 throw new ArgumentException("--bandwidth takes one rate for a bridge");
             }
 
-            int workers = r.GetValue(grid.Workers);
-            var options = new BridgeOptions
-            {
-                Codec = parsed?.Codecs[0],
-                StrategyName = parsed?.Name ?? "passthrough",
-                BitsPerSecond = bandwidths[0],
-                LatencyMs = r.GetValue(grid.Latency),
-                Workers = workers > 0 ? workers : Environment.ProcessorCount,
-            };
+            var options = BridgeOptions.For(r.GetValue(strategy)!, bandwidths[0], r.GetValue(grid.Latency), r.GetValue(grid.Workers));
             using var bridge = new SourceBridge(MigrateCommand.ParseEndpoint(r.GetValue(listen)!, "--listen"), MigrateCommand.ParseEndpoint(r.GetValue(to)!, "--to"), options, Console.Error.WriteLine);
             Console.Error.WriteLine($"bridge source: listening on {bridge.LocalEndPoint}, {options.StrategyName} at {Bandwidth.Format(options.BitsPerSecond)}");
             return Finish(bridge.Run(), r.GetValue(json));

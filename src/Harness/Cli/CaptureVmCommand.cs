@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Mecom.Harness.Corpus;
+using Mecom.Harness.Qemu;
 using Spectre.Console;
 
 namespace Mecom.Harness.Cli;

@@ -3,11 +3,11 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Mecom.Harness.Corpus;
+namespace Mecom.Harness.Qemu;
 
 /// <summary>
 /// A minimal QEMU Machine Protocol client over a unix socket: JSON objects one per line; asynchronous
-/// events are skipped while waiting for a command's reply.
+/// events that arrive while a command waits for its reply are kept, with QEMU's timestamp, in <see cref="Events"/>.
 /// </summary>
 public sealed class QmpClient : IDisposable
 {
@@ -35,6 +35,9 @@ public sealed class QmpClient : IDisposable
         Execute("qmp_capabilities");
     }
 
+    /// <summary>Every event read so far, in order.</summary>
+    public List<QmpEvent> Events { get; } = [];
+
     public JsonNode? Execute(string command, object? arguments = null)
     {
         var request = new JsonObject { ["execute"] = command };
@@ -57,6 +60,13 @@ public sealed class QmpClient : IDisposable
             {
                 throw new InvalidOperationException($"QMP '{command}' failed: {error.ToJsonString()}");
             }
+
+            if (reply?["event"]?.GetValue<string>() is { } name && reply["timestamp"] is { } stamp)
+            {
+                // QEMU stamps events with the host's real-time clock: one clock for every QEMU on the host.
+                long ticks = (stamp["seconds"]!.GetValue<long>() * TimeSpan.TicksPerSecond) + (stamp["microseconds"]!.GetValue<long>() * TimeSpan.TicksPerMicrosecond);
+                Events.Add(new QmpEvent(name, DateTimeOffset.UnixEpoch.AddTicks(ticks), reply["data"]));
+            }
         }
     }
 
@@ -67,3 +77,6 @@ public sealed class QmpClient : IDisposable
         socket.Dispose();
     }
 }
+
+/// <summary>An asynchronous QMP event: its name, QEMU's timestamp and its data.</summary>
+public sealed record QmpEvent(string Name, DateTimeOffset Time, JsonNode? Data);

@@ -74,6 +74,10 @@ public sealed record MigrationRun
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Repeat { get; init; }
+
+    /// <summary><c>qemu-migrate</c>: a real QEMU migration's own figures, the host's and the guest's.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Qemu.QemuFigures? Qemu { get; init; }
 }
 
 /// <summary>What an engine adds to the pre-copy outcome to make a run.</summary>

@@ -1,0 +1,120 @@
+using System.Text;
+using Mecom.Harness.Cli;
+using Mecom.Harness.Qemu;
+
+namespace Mecom.Tests.Qemu;
+
+/// <summary>The parts of <c>qemu-migrate</c> that need no QEMU: the initramfs, the options, the guest's progress.</summary>
+public sealed class QemuDriverTests
+{
+    [Fact]
+    public void The_initramfs_is_newc_cpio_with_padded_names_and_data_and_a_trailer()
+    {
+        using var buffer = new MemoryStream();
+        var cpio = new Cpio(buffer);
+        cpio.AddDirectory("bin");
+        cpio.AddFile("bin/x", [1, 2, 3], executable: true);
+        cpio.AddSymlink("bin/ls", "busybox");
+        cpio.Finish();
+        byte[] bytes = buffer.ToArray();
+        var entries = new List<(string Name, int Mode, byte[] Data)>();
+        int at = 0;
+        while (true)
+        {
+            string header = Encoding.ASCII.GetString(bytes, at, 110);
+            Assert.Equal("070701", header[..6]);
+            int Field(int i) => Convert.ToInt32(header.Substring(6 + (8 * i), 8), 16);
+            int mode = Field(1), size = Field(6), nameSize = Field(11);
+            string name = Encoding.ASCII.GetString(bytes, at + 110, nameSize - 1);
+            Assert.Equal(0, bytes[at + 110 + nameSize - 1]);
+            int data = (at + 110 + nameSize + 3) & ~3;
+            entries.Add((name, mode, bytes[data..(data + size)]));
+            at = (data + size + 3) & ~3;
+            if (name == "TRAILER!!!")
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(bytes.Length, at);
+        Assert.Equal(["bin", "bin/x", "bin/ls", "TRAILER!!!"], entries.Select(e => e.Name));
+        Assert.Equal([0x41ED, 0x81ED, 0xA1FF, 0], entries.Select(e => e.Mode));
+        Assert.Equal([1, 2, 3], entries[1].Data);
+        Assert.Equal("busybox"u8.ToArray(), entries[2].Data);
+    }
+
+    [Fact]
+    public void A_bad_workload_is_refused_naming_what_is_wrong()
+    {
+        (string Text, string Expected)[] cases =
+        [
+            ("records=10 hot=20", "hot=20 is more than records=10"), ("records=x", "'records=x' is not NAME=N"),
+            ("speed=3", "unknown parameter 'speed'"), ("rate=0", "'rate=0' is not NAME=N"),
+        ];
+        foreach (var (text, expected) in cases)
+        {
+            Assert.Contains(expected, Assert.Throws<ArgumentException>(() => GuestWorkloadSpec.Parse(text)).Message);
+        }
+    }
+
+    [Fact]
+    public void A_workload_sets_only_what_it_names()
+    {
+        Assert.Equal(new GuestWorkloadSpec(40000, 100, 800), GuestWorkloadSpec.Parse("rate=800 hot=100"));
+        Assert.Equal("records=40000 hot=2000 rate=400", GuestWorkloadSpec.Default.ToString());
+    }
+
+    [Fact]
+    public void Peers_are_qemus_own_configurations_and_strategies_are_checked_before_any_guest_boots()
+    {
+        QemuPeer multifd = QemuPeer.Parse("QEMU-Multifd-Zstd");
+        Assert.True(multifd.IsPeer);
+        Assert.Equal("passthrough", multifd.BridgeStrategy);
+        Assert.Equal(["multifd"], multifd.Capabilities);
+        Assert.Equal("zstd", multifd.Parameters["multifd-compression"]);
+        Assert.False(QemuPeer.Parse("mecom").IsPeer);
+        Assert.Contains("unknown QEMU peer 'qemu-fast'", Assert.Throws<ArgumentException>(() => QemuPeer.Parse("qemu-fast")).Message);
+        Assert.Contains("not in the bridge yet", Assert.Throws<ArgumentException>(() => QemuPeer.Parse("mecom+delta")).Message);
+    }
+
+    [Fact]
+    public void The_guests_progress_gives_its_rate_before_and_during_and_its_worst_lag()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 2, 0, 0, 0, TimeSpan.Zero);
+        // 400 updates/s for 3 s before the start; during the migration the guest falls 100 updates
+        // (250 ms of its schedule) behind and does 300/s; on the target it catches up.
+        var source = new List<(DateTimeOffset, string)>();
+        for (int i = 0; i <= 12; i++)
+        {
+            source.Add((t0.AddMilliseconds(i * 250), $"PROGRESS ms={i * 250} done={i * 100} due={i * 100}"));
+        }
+
+        for (int i = 1; i <= 4; i++)
+        {
+            source.Add((t0.AddMilliseconds(3000 + (i * 250)), $"PROGRESS ms={3000 + (i * 250)} done={1200 + (i * 75)} due={1200 + (i * 100)}"));
+        }
+
+        source.Add((t0.AddMilliseconds(3100), "alive MemFree: 1 kB"));
+        var target = new List<(DateTimeOffset, string)> { (t0.AddSeconds(5), "PROGRESS ms=4250 done=1700 due=1700") };
+        GuestProgress p = ProgressLines.Read(source, target, t0.AddMilliseconds(3000), t0.AddMilliseconds(4100))!;
+        Assert.Equal(400, p.RateBefore, 1);
+        Assert.Equal(300, p.RateDuring, 1);
+        Assert.Equal(0.25, p.Slowdown, 3);
+        Assert.Equal(250, p.MaxLagMs, 1);
+        Assert.Null(ProgressLines.Read(source.Take(1).ToList(), target, t0.AddMilliseconds(3000), null));
+    }
+
+    [Fact]
+    public void The_summary_sets_each_strategy_against_qemu_default_beside_the_paper()
+    {
+        static MigrationRun Run(string strategy, double downtime, double time, long bytes) => new()
+        {
+            Corpus = "qemu-linux-128mib", Strategy = strategy, BandwidthBps = 1e8, Mode = "qemu", StopRule = "qemu", StopReason = "completed",
+            Workload = "", DowntimeMs = downtime, TotalTimeMs = time, BytesSent = bytes, Exact = true,
+        };
+
+        string s = QemuMigrateCommand.Summary([Run("qemu-default", 100, 1000, 1000), Run("mecom", 50, 800, 250)]);
+        Assert.Equal("mecom against qemu-default at 100mbit: host downtime -50.0%, total time -20.0%, data on the link -75.0% (paper: -27.1%, -32.0%, -68.8%)", s);
+        Assert.Equal("(no qemu-default run to compare against)", QemuMigrateCommand.Summary([Run("mecom", 50, 800, 250)]));
+    }
+}
