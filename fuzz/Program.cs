@@ -122,6 +122,16 @@ public static class Program
                 }
 
                 long ticks = Stopwatch.GetTimestamp() - start;
+                // A slow wall clock can be the machine, not the input (a shared 2-core runner stalled a 30 ms
+                // input for 2.1 s): a slow input is run twice more, and is a finding only if it is slow every time.
+                for (int again = 0; again < 2 && ticks > Stopwatch.Frequency; again++)
+                {
+                    long rerun = Stopwatch.GetTimestamp();
+                    running[Environment.CurrentManagedThreadId] = (rerun, input);
+                    target.Run(input);
+                    ticks = Math.Min(ticks, Stopwatch.GetTimestamp() - rerun);
+                }
+
                 if (ticks > Stopwatch.Frequency)
                 {
                     Save(target, input);
