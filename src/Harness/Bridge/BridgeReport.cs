@@ -44,6 +44,7 @@ public sealed class BridgeReport
     /// <summary>Bytes on the link between the bridges, message headers included.</summary>
     public long WireBytes { get; set; }
 
+    /// <summary>From the migration's first connection (not the bridge's start, which waits for QEMU) to the bridge's end.</summary>
     public double ElapsedMs { get; set; }
 
     public string? Error { get; set; }

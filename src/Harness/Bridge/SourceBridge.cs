@@ -76,6 +76,11 @@ public sealed class SourceBridge : IDisposable
                 Socket qemu = listener.AcceptSocket();
                 BridgeOptions.Configure(qemu);
                 int channel = running.Count;
+                if (channel == 0)
+                {
+                    clock.Restart();
+                }
+
                 var channelReport = new ChannelReport { Channel = channel };
                 lock (channels)
                 {

@@ -73,6 +73,11 @@ public sealed class TargetBridge : IDisposable
                         throw new BridgeWireException($"channel {message.Channel} opened out of order");
                     }
 
+                    if (channels.Count == 0)
+                    {
+                        clock.Restart();
+                    }
+
                     var channelReport = new ChannelReport { Channel = message.Channel };
                     report.Channels.Add(channelReport);
                     channels[message.Channel] = new Output(this, message.Channel, Connect(), stream, channelReport);
