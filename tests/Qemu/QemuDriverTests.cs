@@ -117,4 +117,37 @@ public sealed class QemuDriverTests
         Assert.Equal("mecom against qemu-default at 100mbit: host downtime -50.0%, total time -20.0%, data on the link -75.0% (paper: -27.1%, -32.0%, -68.8%)", s);
         Assert.Equal("(no qemu-default run to compare against)", QemuMigrateCommand.Summary([Run("mecom", 50, 800, 250)]));
     }
+
+    [Fact]
+    public void Fidelity_sets_each_real_run_against_the_engines_replay_with_qemu_default_as_zero()
+    {
+        static MigrationRun Run(string strategy, string mode, double downtime, double time, long bytes, string? error = null) => new()
+        {
+            Corpus = "cap", Strategy = strategy, BandwidthBps = 1e8, Mode = mode, StopRule = "qemu", StopReason = "completed",
+            Workload = "", DowntimeMs = downtime, TotalTimeMs = time, BytesSent = bytes, Exact = error is null, Error = error,
+        };
+
+        Assert.Equal("zero", Fidelity.EngineStrategy("qemu-default"));
+        Assert.Equal("mecom", Fidelity.EngineStrategy("mecom"));
+        Assert.Null(Fidelity.EngineStrategy("qemu-multifd-zstd"));
+        MigrationRun[] real =
+        [
+            Run("qemu-default", "qemu", 400, 5000, 1000), Run("qemu-default", "qemu", 420, 5200, 1040), Run("qemu-default", "qemu", 440, 5400, 1080),
+            Run("qemu-multifd-zstd", "qemu", 600, 1200, 300), Run("mecom", "qemu", 1, 1, 1, error: "failed"),
+        ];
+        MigrationRun[] replayed = [Run("zero", "emulated", 100, 5100, 1100), Run("zero", "simulated", 350, 6500, 1000), Run("mecom", "emulated", 1, 1, 1)];
+        IReadOnlyList<FidelityRow> rows = Fidelity.Rows(real, replayed);
+        Assert.Equal(["data", "total time", "downtime"], rows.Select(r => r.Metric));
+        Assert.All(rows, r => Assert.Equal("qemu-default", r.Strategy));
+        FidelityRow data = rows[0], time = rows[1], downtime = rows[2];
+        Assert.Equal(1040, data.Real);
+        Assert.Equal((1100 / 1040.0) - 1, data.EmulatedDeviation, 12);
+        Assert.True(data.EmulatedMet && data.SimulatedMet);
+        Assert.Equal(5200, time.Real);
+        Assert.True(time.EmulatedMet);
+        Assert.False(time.SimulatedMet); // +25% against 15%
+        Assert.Equal(420, downtime.Real);
+        Assert.False(downtime.EmulatedMet); // -76% against 25%
+        Assert.True(downtime.SimulatedMet);
+    }
 }

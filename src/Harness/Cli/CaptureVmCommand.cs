@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Qemu;
 using Spectre.Console;
@@ -39,62 +38,10 @@ public static class CaptureVmCommand
         }
 
         OutputPaths.CheckWritable(stem + ".meta.json");
-        string dir = Path.GetFullPath(stem + ".dumps");
-        Directory.CreateDirectory(dir);
-        var dumps = new List<string>();
-        var times = new List<long>();
-        try
-        {
-            using var qmp = new QmpClient(socket);
-            long bytes = (long)ramMib << 20;
-            double runMs = 0;
-            var clock = Stopwatch.StartNew();
-            TimeSpan resumed = TimeSpan.Zero;
-            for (int k = 0; k <= epochs; k++)
-            {
-                if (k > 0)
-                {
-                    Thread.Sleep(intervalMs);
-                    runMs += (clock.Elapsed - resumed).TotalMilliseconds;
-                }
-
-                qmp.Execute("stop");
-                string status = qmp.Execute("query-status")?["status"]?.GetValue<string>() ?? "?";
-                if (status != "paused")
-                {
-                    throw new InvalidOperationException($"the guest did not pause (status {status})");
-                }
-
-                string file = Path.Combine(dir, $"dump-{k}.raw");
-                qmp.Execute("pmemsave", new { val = 0, size = bytes, filename = file });
-                qmp.Execute("cont");
-                resumed = clock.Elapsed;
-                dumps.Add(file);
-                times.Add((long)Math.Round(runMs));
-                AnsiConsole.MarkupLine($"dump {k}: {Markup.Escape(file)} at {times[^1]} ms of guest time");
-            }
-
-            long pages = bytes / 4096;
-            var meta = new
-            {
-                format = 1,
-                name = Path.GetFileName(stem),
-                kind = "vm",
-                description,
-                pageSize = 4096,
-                pages,
-                captured = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-                capturedWith = $"{capturedWith}; {epochs + 1} QMP pmemsave dumps (guest paused during each), {intervalMs} ms of guest run time apart",
-                regions = new[] { new { firstPage = 0L, pages, kind = "guest-physical", perms = "rw", label = "RAM" } },
-                trace = epochs > 0 ? new { file = Path.GetFileName(stem) + ".trace", epochs, intervalMs } : null,
-            };
-            IReadOnlyList<int> dirty = DumpConverter.Convert(dumps, times, stem, meta);
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(stem)}: {pages:N0} pages; dirty pages per epoch {string.Join(", ", dirty)}; replay verified against every dump");
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var qmp = new QmpClient(socket);
+        IReadOnlyList<int> dirty = VmCapture.Capture(qmp, ramMib, stem, epochs, intervalMs, description, capturedWith,
+            line => AnsiConsole.MarkupLine(Markup.Escape(line)));
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(stem)}: {((long)ramMib << 8):N0} pages; dirty pages per epoch {string.Join(", ", dirty)}; replay verified against every dump");
+        return 0;
     }
 }

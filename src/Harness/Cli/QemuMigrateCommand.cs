@@ -26,10 +26,11 @@ public static class QemuMigrateCommand
         var accel = new Option<string>("--accel") { Description = "tcg or kvm (a guest hung at kernel start under kvm on the machines seen so far)", DefaultValueFactory = _ => "tcg" };
         var repeat = new Option<int>("--repeat") { Description = "runs of each strategy and bandwidth, each on a fresh guest", DefaultValueFactory = _ => 1 };
         var health = new Option<double>("--health-s") { Description = "seconds after the migration the target must still run", DefaultValueFactory = _ => 10 };
+        var capture = new Option<string?>("--capture") { Description = "capture the guest into this corpus entry (stem) just before the first migration, then replay it in the emulator and the simulator: the fidelity table" };
         var settle = new Option<double>("--settle-s") { Description = "seconds the source runs after its workload is ready, before migrating", DefaultValueFactory = _ => 3 };
         var command = new Command("qemu-migrate", "migrate a real QEMU guest through the bridges: our strategies and QEMU's own on the same link")
         {
-            strategies, peers, grid.Bandwidths, grid.Latency, grid.Workers, ram, workload, guest, kernel, qemu, accel, repeat, health, settle, grid.Json, grid.Markdown,
+            strategies, peers, grid.Bandwidths, grid.Latency, grid.Workers, ram, workload, guest, kernel, qemu, accel, repeat, health, settle, capture, grid.Json, grid.Markdown,
         };
         command.SetAction(r => CliErrors.Guard(() =>
         {
@@ -51,7 +52,8 @@ public static class QemuMigrateCommand
                 throw new ArgumentException("--ram-mib must be 16..3072, --repeat >= 1, --health-s and --settle-s >= 0, --guest linux or seabios, --accel tcg or kvm, and at least one strategy or peer");
             }
 
-            foreach (string? output in new[] { r.GetValue(grid.Json), r.GetValue(grid.Markdown) })
+            string? stem = r.GetValue(capture);
+            foreach (string? output in new[] { r.GetValue(grid.Json), r.GetValue(grid.Markdown), stem is null ? null : stem + ".meta.json" })
             {
                 if (output is not null)
                 {
@@ -82,14 +84,17 @@ public static class QemuMigrateCommand
                         foreach (QemuPeer peer in runs)
                         {
                             n++;
-                            MigrationRun run = QemuMigration.Run(peer, bps, settings, version, line => Console.Error.WriteLine($"[{n}/{total}] {line}"));
+                            // The first migration's guest is the one captured; every run boots the same recipe.
+                            var one = n == 1 && stem is not null ? settings with { CaptureStem = stem } : settings;
+                            MigrationRun run = QemuMigration.Run(peer, bps, one, version, line => Console.Error.WriteLine($"[{n}/{total}] {line}"));
                             results.Add(repeats > 1 ? run with { Repeat = k } : run);
                             Console.Error.WriteLine($"[{n}/{total}] {Line(run)}");
                         }
                     }
                 }
 
-                return Report(results, r.GetValue(grid.Json), r.GetValue(grid.Markdown));
+                IReadOnlyList<MigrationRun> replayed = stem is null ? [] : Fidelity.Replay(stem, results, line => Console.Error.WriteLine($"qemu-migrate: {line}"));
+                return Report(results, replayed, r.GetValue(grid.Json), r.GetValue(grid.Markdown));
             }
             finally
             {
@@ -119,12 +124,25 @@ public static class QemuMigrateCommand
         ];
     }
 
+    private static readonly string[] FidelityHeaders = ["bandwidth", "strategy", "metric", "real", "emulated", "deviation", "simulated", "deviation", "target"];
+
+    private static string[] FidelityCells(FidelityRow f)
+    {
+        string Value(double v) => f.Metric == "data" ? F(v / 1048576.0, "0.0") + " MiB" : F(v, "0.0") + " ms";
+        string Deviation(double d, bool met) => d.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) + (met ? "" : " (missed)");
+        return
+        [
+            Bandwidth.Format(f.BandwidthBps), f.Strategy, f.Metric, Value(f.Real), Value(f.Emulated), Deviation(f.EmulatedDeviation, f.EmulatedMet),
+            Value(f.Simulated), Deviation(f.SimulatedDeviation, f.SimulatedMet), "±" + F(f.Target * 100, "0") + "%",
+        ];
+    }
+
     /// <summary>A reduction as the change it is (0.3 less = -30.0%).</summary>
     private static string Change(double reduction) => (-reduction).ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture);
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static int Report(IReadOnlyList<MigrationRun> runs, string? json, string? markdown)
+    private static int Report(IReadOnlyList<MigrationRun> runs, IReadOnlyList<MigrationRun> replayed, string? json, string? markdown)
     {
         var table = new Table().RoundedBorder();
         foreach (string h in Headers)
@@ -140,9 +158,26 @@ public static class QemuMigrateCommand
         AnsiConsole.Write(table);
         string summary = Summary(runs);
         Console.WriteLine(summary);
+        IReadOnlyList<FidelityRow> fidelity = Fidelity.Rows(runs, replayed);
+        if (fidelity.Count > 0)
+        {
+            var t = new Table().RoundedBorder().Title("the emulator and the simulator replaying the captured guest, against the real migration");
+            foreach (string h in FidelityHeaders)
+            {
+                t.AddColumn(h is "bandwidth" or "strategy" or "metric" ? new TableColumn(h) : new TableColumn(h).RightAligned());
+            }
+
+            foreach (FidelityRow f in fidelity)
+            {
+                t.AddRow(FidelityCells(f).Select(Markup.Escape).ToArray());
+            }
+
+            AnsiConsole.Write(t);
+        }
+
         if (json is not null)
         {
-            MigrationTables.WriteJson(MigrationReport.Here(runs), json);
+            MigrationTables.WriteJson(MigrationReport.Here([.. runs, .. replayed]), json);
             Console.WriteLine($"wrote {json}");
         }
 
@@ -161,6 +196,18 @@ public static class QemuMigrateCommand
                 + "Host downtime: the source's STOP event to the target's RESUME event (QMP timestamps); QEMU's downtime ends when the source has written its last byte. "
                 + $"Target after: query-status {any.Health.AfterS:0} s after the migration.");
             md.AppendLine().AppendLine(summary);
+            if (fidelity.Count > 0)
+            {
+                md.AppendLine().AppendLine("### The emulator and the simulator against the real migration").AppendLine();
+                md.AppendLine("| " + string.Join(" | ", FidelityHeaders) + " |");
+                md.AppendLine("|" + string.Join("|", FidelityHeaders.Select(h => h is "bandwidth" or "strategy" or "metric" ? "---" : "---:")) + "|");
+                foreach (FidelityRow f in fidelity)
+                {
+                    md.AppendLine("| " + string.Join(" | ", FidelityCells(f)) + " |");
+                }
+
+                md.AppendLine().AppendLine($"The guest captured just before the first migration ({replayed[0].Corpus}), replayed with the same strategy (qemu-default as `zero`), link and stop rule (qemu, 300 ms); data is bytes on the link, downtime the host-side figure.");
+            }
             ResultFiles.Write(markdown, md.ToString());
             Console.WriteLine($"wrote {markdown}");
         }

@@ -32,6 +32,9 @@ public sealed record QemuRunSettings
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(4);
 
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Capture the source guest into this corpus entry just before migrating (as <c>corpus capture-vm</c>: 6 dumps 1 s apart).</summary>
+    public string? CaptureStem { get; init; }
 }
 
 /// <summary>
@@ -58,6 +61,15 @@ public static class QemuMigration
         }
 
         Thread.Sleep(settings.Settle);
+        if (settings.CaptureStem is { } stem)
+        {
+            status?.Invoke($"{peer.Name} at {Bandwidth.Format(bitsPerSecond)}: capturing the guest into {stem}");
+            var dirty = Corpus.VmCapture.Capture(source.Qmp!, settings.RamMib, stem, epochs: 5, intervalMs: 1000,
+                $"the qemu-migrate {settings.Guest.Kind} guest ({settings.RamMib} MiB, 1 vCPU), captured just before its migration",
+                $"{version}, {settings.Accelerator}, -machine pc -cpu qemu64 -smp 1 -m {settings.RamMib}; {settings.Guest.Append ?? "no kernel"}");
+            status?.Invoke($"{peer.Name} at {Bandwidth.Format(bitsPerSecond)}: captured, dirty pages per epoch {string.Join(", ", dirty)}");
+        }
+
         using QemuProcess target = QemuProcess.Start(settings.QemuBinary, dir, "target", settings.Guest, settings.RamMib, settings.Accelerator, incoming: true);
         foreach (QemuProcess side in new[] { source, target })
         {
@@ -104,7 +116,8 @@ public static class QemuMigration
         BridgeReport? sent = bridgesEnded ? sourceSide.Result : null;
         BridgeReport? received = bridgesEnded ? targetSide.Result : null;
 
-        DateTimeOffset? stop = source.Qmp.Events.FirstOrDefault(e => e.Name == "STOP")?.Time;
+        // A capture stops the guest too: only the events of the migration count.
+        DateTimeOffset? stop = source.Qmp.Events.FirstOrDefault(e => e.Name == "STOP" && e.Time >= started)?.Time;
         DateTimeOffset? resume = target.Qmp.Events.FirstOrDefault(e => e.Name == "RESUME")?.Time;
         double? hostDowntime = stop is { } s && resume is { } r ? Math.Round((r - s).TotalMilliseconds, 3) : null;
 
