@@ -24,6 +24,13 @@ public sealed class ChannelReport
 
     public long ReverseBytes { get; set; }
 
+    /// <summary>
+    /// When the source bridge read the stream's last byte from QEMU, or the target bridge wrote it to
+    /// QEMU (the host's clock; not when the connection closed, which QEMU does a while later): the points
+    /// between which a downtime is split.
+    /// </summary>
+    public DateTimeOffset? StreamEndedAt { get; set; }
+
     public string? Error { get; set; }
 
     /// <summary>The stream the target QEMU read is the one the source QEMU wrote: same length, same XXH128, no error.</summary>

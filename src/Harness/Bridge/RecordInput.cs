@@ -47,7 +47,7 @@ internal sealed class RecordInput(Stream input, Action? idle)
                 buffer = target;
             }
 
-            if (idle is not null && input is NetworkStream { DataAvailable: false })
+            if (idle is not null && input is NetworkStream { DataAvailable: false } or TimedReads { DataAvailable: false })
             {
                 idle();
             }

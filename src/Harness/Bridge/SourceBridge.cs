@@ -143,7 +143,8 @@ public sealed class SourceBridge : IDisposable
     private void Carry(int channel, Socket qemu, ChannelReport report, BridgeLink link)
     {
         using var sender = new OrderedSender(link, options.QueueDepth);
-        using var input = new NetworkStream(qemu, ownsSocket: false);
+        using var socket = new NetworkStream(qemu, ownsSocket: false);
+        using var input = new TimedReads(socket);
         long length = 0;
         UInt128 hash = default;
         string? note = null;
@@ -193,6 +194,7 @@ public sealed class SourceBridge : IDisposable
         }
 
         report.StreamBytes = length;
+        report.StreamEndedAt = input.LastByteAt;
         report.StreamHash = BridgeReport.Hex(hash);
         try
         {

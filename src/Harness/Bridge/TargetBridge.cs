@@ -250,6 +250,7 @@ public sealed class TargetBridge : IDisposable
         private void Forward(ReadOnlySpan<byte> bytes)
         {
             qemu.Send(bytes);
+            report.StreamEndedAt = DateTimeOffset.UtcNow;
             hash.Append(bytes);
             report.StreamBytes += bytes.Length;
         }

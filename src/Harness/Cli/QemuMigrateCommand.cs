@@ -109,7 +109,7 @@ public static class QemuMigrateCommand
         + $"{run.BytesSent:N0} B on the link, target {(run.Qemu?.Health.Running == true ? "running" : "NOT running")}{(run.Error is null ? "" : $" ({run.Error})")}";
 
     private static readonly string[] Headers =
-        ["bandwidth", "strategy", "exact", "total ms", "QEMU downtime ms", "host downtime ms", "MiB on link", "MiB stream", "syncs", "guest slowdown", "guest lag ms", "target after"];
+        ["bandwidth", "strategy", "exact", "total ms", "QEMU downtime ms", "host downtime ms", "send / bridges / load ms", "MiB on link", "MiB stream", "syncs", "guest slowdown", "guest lag ms", "target after"];
 
     private static string[] Cells(MigrationRun r)
     {
@@ -117,6 +117,7 @@ public static class QemuMigrateCommand
         return
         [
             r.Bandwidth, r.Strategy, r.Exact ? "yes" : "NO", F(q.QueryMigrate.TotalTimeMs, "0"), F(q.QueryMigrate.DowntimeMs, "0"), q.HostDowntimeMs is { } h ? F(h, "0.0") : "?",
+            q.DowntimeParts is { } d ? $"{F(d.SourceSendMs, "0")} / {F(d.BridgesAndLinkMs, "0")} / {F(d.TargetLoadMs, "0")}" : "",
             F(q.WireBytes / 1048576.0, "0.0"), F(q.StreamBytes / 1048576.0, "0.0"), q.QueryMigrate.DirtySyncCount.ToString(CultureInfo.InvariantCulture),
             q.Progress is { } p ? Change(-p.Slowdown) : "",
             q.Progress is { } g ? F(g.MaxLagMs, "0") : "",

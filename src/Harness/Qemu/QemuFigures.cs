@@ -10,9 +10,11 @@ namespace Mecom.Harness.Qemu;
 /// <param name="StreamBytes">QEMU's stream through the bridges, all connections.</param>
 /// <param name="WireBytes">Bytes on the link between the bridges.</param>
 /// <param name="BridgesTailMs">From QEMU's completion to both bridges' end: what the bridges add after QEMU is done.</param>
+/// <param name="DowntimeParts">The host-side downtime split at the bridges; null when an event or a timestamp is missing.</param>
 /// <param name="Progress">The guest's own progress (linux guest; null for seabios).</param>
 public sealed record QemuFigures(
     string Accelerator, string QemuVersion, string Guest, int RamMib, QueryMigrateFigures QueryMigrate, double? HostDowntimeMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DowntimeParts? DowntimeParts,
     long StreamBytes, long WireBytes, CpuFigures CpuSeconds, double BridgesTailMs, TargetHealth Health,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GuestProgress? Progress);
 
@@ -23,6 +25,14 @@ public sealed record QemuFigures(
 /// <param name="ZeroPages">Pages sent as a zero tag (<c>ram.duplicate</c>).</param>
 public sealed record QueryMigrateFigures(
     string Status, double TotalTimeMs, double DowntimeMs, double SetupTimeMs, long TransferredBytes, long DirtySyncCount, long NormalPages, long ZeroPages);
+
+/// <summary>
+/// Where a host-side downtime went, on the host's clock: from the source's STOP until the source bridge
+/// read the stream's last byte (QEMU sending the last dirty pages and the device state), until the target
+/// bridge wrote the last byte to the target QEMU (the bridges and the link: what compression shortens),
+/// and until the target's RESUME (its loading the device state and starting the vCPU).
+/// </summary>
+public sealed record DowntimeParts(double SourceSendMs, double BridgesAndLinkMs, double TargetLoadMs);
 
 /// <summary>CPU seconds each part used during the run (the bridges run in this process: its CPU time over the migration).</summary>
 public sealed record CpuFigures(double SourceQemu, double TargetQemu, double Bridges);

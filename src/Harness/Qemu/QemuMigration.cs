@@ -132,8 +132,13 @@ public static class QemuMigration
         var query = new QueryMigrateFigures(
             state, Number(info["total-time"]), Number(info["downtime"]), Number(info["setup-time"]), (long)Number(ram?["transferred"]),
             (long)Number(ram?["dirty-sync-count"]), (long)Number(ram?["normal"]), (long)Number(ram?["duplicate"]));
+        DateTimeOffset? readAll = sent?.Channels.Max(c => c.StreamEndedAt);
+        DateTimeOffset? wroteAll = received?.Channels.Max(c => c.StreamEndedAt);
+        DowntimeParts? parts = stop is { } s0 && resume is { } r0 && readAll is { } a && wroteAll is { } b
+            ? new DowntimeParts(Math.Round((a - s0).TotalMilliseconds, 1), Math.Round((b - a).TotalMilliseconds, 1), Math.Round((r0 - b).TotalMilliseconds, 1))
+            : null;
         var figures = new QemuFigures(
-            settings.Accelerator, version, settings.Guest.Kind, settings.RamMib, query, hostDowntime, sent?.StreamBytes ?? 0, sent?.WireBytes ?? 0,
+            settings.Accelerator, version, settings.Guest.Kind, settings.RamMib, query, hostDowntime, parts, sent?.StreamBytes ?? 0, sent?.WireBytes ?? 0,
             new CpuFigures(source.CpuSeconds(), target.CpuSeconds(), Math.Round(bridgesCpu, 3)), Math.Round(tailMs, 1),
             new TargetHealth(settings.HealthWait.TotalSeconds, running, alive),
             settings.Guest.Kind == "linux" ? ProgressLines.Read(source.Console.Lines, target.Console.Lines, started, stop) : null);
