@@ -12,6 +12,7 @@ internal sealed class GridOptions
     public readonly Option<string> Stop = new("--stop") { Description = "stop rule: qemu (expected downtime <= --downtime-limit) or xen (29 rounds, < 50 dirty pages, 3x memory)", DefaultValueFactory = _ => "qemu" };
     public readonly Option<double> DowntimeLimit = new("--downtime-limit") { Description = "qemu rule: ms of expected downtime to stop at", DefaultValueFactory = _ => 300 };
     public readonly Option<int> MaxRounds = new("--max-rounds") { Description = "most iterative rounds before stop-and-copy", DefaultValueFactory = _ => 30 };
+    public readonly Option<long> SendBuffer = new("--send-buffer-kib") { Description = "the source's socket send buffer, KiB: bytes it counts as sent before the link carries them (QEMU's: 4096)", DefaultValueFactory = _ => 0 };
     public readonly Option<double> Resume = new("--resume-ms") { Description = "constant added to downtime for the guest's resume", DefaultValueFactory = _ => 0 };
     public readonly Option<int> Batch = new("--batch") { Description = "pages per frame (128 = QEMU multifd's 512 KiB)", DefaultValueFactory = _ => 128 };
     public readonly Option<double> RawAbove = new("--raw-above") { Description = "send a page raw when its compressed record exceeds this fraction of the page (1 = only when it does not shrink)", DefaultValueFactory = _ => 1 };
@@ -29,7 +30,7 @@ internal sealed class GridOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, Stop, DowntimeLimit, MaxRounds, Resume, Batch, RawAbove, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, SettingsFile, Json, Markdown, Plot })
+        foreach (Option o in new Option[] { Corpus, Strategies, Bandwidths, Latency, SendBuffer, Stop, DowntimeLimit, MaxRounds, Resume, Batch, RawAbove, Workers, CachePercent, TimeScale, DirtyRate, HotSet, Seed, MaxSeconds, SettingsFile, Json, Markdown, Plot })
         {
             command.Options.Add(o);
         }
@@ -46,6 +47,7 @@ internal sealed class GridOptions
         {
             Strategy = Strategy.Parse("raw"),
             LatencyMs = V(r, Latency),
+            SendBufferBytes = checked(V(r, SendBuffer) * 1024),
             StopRule = stop switch
             {
                 "xen" => StopRuleKind.Xen,

@@ -35,7 +35,8 @@ public static class Fidelity
             return [];
         }
 
-        var settings = new MigrationSettings { Strategy = strategies[0], BandwidthBps = bandwidths[0] };
+        // QEMU's socket holds megabytes it counts as sent: both engines model that buffer here.
+        var settings = new MigrationSettings { Strategy = strategies[0], BandwidthBps = bandwidths[0], SendBufferBytes = MigrationSettings.QemuSendBufferBytes };
         GuestSpec guest = MigrationGrid.LoadGuest(entry, settings);
         status?.Invoke($"replaying {entry.Name} in the emulator: {strategies.Length * bandwidths.Length} migrations");
         var runs = new List<MigrationRun>(MigrationGrid.Run([guest], strategies, bandwidths, settings, (g, s) => EmulatedMigration.RunInProcess(g, s)));

@@ -36,7 +36,7 @@ public sealed class EmulatedMigration : IPrecopyEngine, IDisposable
         this.guest = guest;
         this.workload = workload;
         this.clock = clock;
-        link = new LinkEmulator(connection, settings.BandwidthBps, settings.LatencyMs);
+        link = new LinkEmulator(connection, settings.BandwidthBps, settings.LatencyMs, settings.SendBufferBytes);
         this.settings = settings;
         selector = settings.Strategy.Adaptive
             ? AdaptiveSelector.Calibrate(settings.Strategy.Codecs, guest.Memory, guest.PageSize, settings.BandwidthBps, settings.EffectiveWorkers,

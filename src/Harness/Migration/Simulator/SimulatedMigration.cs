@@ -166,6 +166,7 @@ public sealed class SimulatedMigration : IPrecopyEngine, IDisposable
     {
         double start = NowMs;
         double msPerByte = 8000.0 / settings.BandwidthBps;
+        double bufferMs = settings.SendBufferBytes * msPerByte;
         int batchPages = Precopy.BatchPages(pages.Length, settings.BatchPages, settings.EffectiveWorkers);
         int batches = (pages.Length + batchPages - 1) / batchPages;
         var linkEnds = new double[batches];
@@ -206,11 +207,13 @@ public sealed class SimulatedMigration : IPrecopyEngine, IDisposable
 
             double linkStart = Math.Max(compressEnd, linkFree);
             linkFree = linkStart + Wire.MessageBytes(frameBytes) * msPerByte;
+            // A send buffer takes the frame, and frees its kit, once the rest of the backlog fits in it.
+            double accepted = Math.Max(compressEnd, linkFree - bufferMs);
             // The socket's kernel copies take CPU too: the sending half while the frame is on the link,
             // the receiving half before the frame can be decoded.
             double socketNs = frameBytes * costs.SocketNsPerByte / 2;
             sourceCores.Place(linkStart, socketNs / 1e6);
-            linkEnds[b] = linkFree;
+            linkEnds[b] = accepted;
             bytes += Wire.MessageBytes(frameBytes);
             // A frame is decoded once the target's reader has woken to it and handed it to a decoder.
             double decodeEnd = targetCores.Place(Math.Max(linkFree + settings.LatencyMs + 2 * handOffMs, barrier), (decompressNs + socketNs) / 1e6);
@@ -223,7 +226,8 @@ public sealed class SimulatedMigration : IPrecopyEngine, IDisposable
         linkFree = Math.Max(linkFree, start) + Wire.MessageBytes(RoundEndMessage.Bytes) * msPerByte;
         bytes += Wire.MessageBytes(RoundEndMessage.Bytes);
         barrier = decoded;
-        NowMs = linkFree;
+        // The round ends for the source when its last byte is in the send buffer; the rest drains after.
+        NowMs = Math.Max(batches > 0 ? linkEnds[^1] : start, linkFree - bufferMs);
         AdvanceGuest(NowMs);
         return new RoundRecord(round, pages.Length, bytes, start, NowMs - start, 0, stopAndCopy);
     }
