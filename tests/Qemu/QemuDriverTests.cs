@@ -101,6 +101,9 @@ public sealed class QemuDriverTests
         Assert.Equal(300, p.RateDuring, 1);
         Assert.Equal(0.25, p.Slowdown, 3);
         Assert.Equal(250, p.MaxLagMs, 1);
+        // A 300 ms migration holds one line of its own: the last line before it anchors the rate.
+        GuestProgress brief = ProgressLines.Read(source, target, t0.AddMilliseconds(3000), t0.AddMilliseconds(3300))!;
+        Assert.Equal(300, brief.RateDuring, 1);
         Assert.Null(ProgressLines.Read(source.Take(1).ToList(), target, t0.AddMilliseconds(3000), null));
     }
 

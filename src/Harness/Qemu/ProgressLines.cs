@@ -19,8 +19,11 @@ public static partial class ProgressLines
                 .Select(x => (x.Seen, double.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(x.Match.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(x.Match.Groups[3].Value, CultureInfo.InvariantCulture)))
                 .ToList();
 
-        var before = Parse(source).Where(p => p.Seen <= started && p.Seen >= started - TimeSpan.FromSeconds(3)).ToList();
-        var during = Parse(source).Where(p => p.Seen > started && p.Seen <= (stopped ?? DateTimeOffset.MaxValue)).ToList();
+        var lines = Parse(source);
+        var before = lines.Where(p => p.Seen <= started && p.Seen >= started - TimeSpan.FromSeconds(3)).ToList();
+        // The line just before the start anchors the rate during: a fast migration (half a second at 1 Gbit/s)
+        // holds only one or two of the 250 ms lines of its own.
+        var during = before.TakeLast(1).Concat(lines.Where(p => p.Seen > started && p.Seen <= (stopped ?? DateTimeOffset.MaxValue))).ToList();
         var after = Parse(target).Take(12).ToList();
         if (before.Count < 2 || during.Count < 2)
         {
