@@ -153,4 +153,25 @@ public sealed class QemuDriverTests
         Assert.False(downtime.EmulatedMet); // -76% against 25%
         Assert.True(downtime.SimulatedMet);
     }
+    [Fact]
+    public void The_replays_send_buffer_is_qemus_4_MiB_of_stream_as_bytes_on_the_link()
+    {
+        static MigrationRun Run(string strategy, long wire, long stream, string? error = null) => new()
+        {
+            Corpus = "cap", Strategy = strategy, BandwidthBps = 1e8, Mode = "qemu", StopRule = "qemu", StopReason = "completed",
+            Workload = "", DowntimeMs = 1, TotalTimeMs = 1, BytesSent = wire, Exact = error is null, Error = error,
+            Qemu = new QemuFigures("tcg", "test", "linux", 128, new QueryMigrateFigures("completed", 1, 1, 0, stream, 3, 1, 1), 1, null,
+                stream, wire, new CpuFigures(0, 0, 0), 0, new TargetHealth(1, true, true), null),
+        };
+
+        MigrationRun[] real =
+        [
+            Run("mecom", 40, 100), Run("mecom", 45, 100), Run("mecom", 90, 100), Run("mecom", 10, 100, error: "failed"),
+            Run("qemu-default", 1003, 1000),
+        ];
+        Assert.Equal((long)(MigrationSettings.QemuSendBufferBytes * 0.45), Fidelity.SendBuffer("mecom", real));
+        // Pass-through adds message headers: never more than the socket holds.
+        Assert.Equal(MigrationSettings.QemuSendBufferBytes, Fidelity.SendBuffer("zero", real));
+        Assert.Equal(MigrationSettings.QemuSendBufferBytes, Fidelity.SendBuffer("lz4", real));
+    }
 }
