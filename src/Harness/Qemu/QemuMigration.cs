@@ -124,8 +124,10 @@ public static class QemuMigration
         status?.Invoke($"{peer.Name} at {Bandwidth.Format(bitsPerSecond)}: checking the target for {settings.HealthWait.TotalSeconds:0} s");
         Thread.Sleep(settings.HealthWait);
         bool running = !target.HasExited && target.Qmp.Execute("query-status")?["status"]?.GetValue<string>() == "running";
+        // Alive: a PROGRESS line within 2 s of now, or a new one within 10 s (a loaded host slows the TCG guest).
+        DateTimeOffset checkedAt = DateTimeOffset.UtcNow;
         bool? alive = settings.Guest.Kind == "linux"
-            ? target.Console.Lines.Any(l => l.Seen > DateTimeOffset.UtcNow - TimeSpan.FromSeconds(2) && l.Line.StartsWith("PROGRESS", StringComparison.Ordinal))
+            ? target.Console.WaitFor(l => l.Seen > checkedAt - TimeSpan.FromSeconds(2) && l.Line.StartsWith("PROGRESS", StringComparison.Ordinal), TimeSpan.FromSeconds(10))
             : null;
 
         JsonNode? ram = info["ram"];

@@ -162,12 +162,16 @@ internal sealed class ConsoleWatcher : IDisposable
     }
 
     /// <summary>Waits for a line containing <paramref name="text"/>; false when <paramref name="timeout"/> passes first.</summary>
-    public bool WaitFor(string text, TimeSpan timeout, Func<bool>? failed = null)
+    public bool WaitFor(string text, TimeSpan timeout, Func<bool>? failed = null) =>
+        WaitFor(l => l.Line.Contains(text, StringComparison.Ordinal), timeout, failed);
+
+    /// <summary>Waits for a line that <paramref name="match"/> accepts; false when <paramref name="timeout"/> passes first.</summary>
+    public bool WaitFor(Func<(DateTimeOffset Seen, string Line), bool> match, TimeSpan timeout, Func<bool>? failed = null)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            if (Lines.Any(l => l.Line.Contains(text, StringComparison.Ordinal)))
+            if (Lines.Any(match))
             {
                 return true;
             }
