@@ -1,14 +1,14 @@
 using CsCheck;
 using Mecom.Codecs;
 using Mecom.Codecs.Delta;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Delta;
 
 public class XbzrleDeltaTests
 {
-    public static TheoryData<SimdTier> Tiers => new(Simd.All);
+    public static TheoryData<SimdTier> Tiers => new(SimdTiers.All);
 
     [Theory]
     [MemberData(nameof(Tiers))]

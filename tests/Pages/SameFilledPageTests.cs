@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
 using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Pages;
 
 public class SameFilledPageTests
 {
-    public static TheoryData<SimdTier> Tiers => new(Simd.All);
+    public static TheoryData<SimdTier> Tiers => new(SimdTiers.All);
 
     private static bool Oracle(ReadOnlySpan<byte> page, out ulong value)
     {

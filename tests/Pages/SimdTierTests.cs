@@ -1,4 +1,4 @@
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Tests.Pages;
 
@@ -13,7 +13,7 @@ public class SimdTierTests
     [Fact]
     public void The_dispatch_tier_obeys_the_runtime_switches()
     {
-        SimdTier best = Simd.Best;
+        SimdTier best = SimdTiers.Best;
         if (Disabled("DOTNET_EnableHWIntrinsic"))
         {
             Assert.Equal(SimdTier.Scalar, best);
@@ -32,8 +32,8 @@ public class SimdTierTests
             Assert.True(best >= SimdTier.Vector128, $"vectors enabled but best tier is {best}");
         }
 
-        Assert.Equal(Simd.Accelerated[^1], best);
-        Assert.Equal(SimdTier.Scalar, Simd.Accelerated[0]);
+        Assert.Equal(SimdTiers.Accelerated[^1], best);
+        Assert.Equal(SimdTier.Scalar, SimdTiers.Accelerated[0]);
     }
 
     /// <summary>
@@ -45,7 +45,7 @@ public class SimdTierTests
     {
         if (Disabled("DOTNET_EnableHWIntrinsic"))
         {
-            Assert.Equal(SimdTier.Scalar, Simd.Best);
+            Assert.Equal(SimdTier.Scalar, SimdTiers.Best);
             return;
         }
 
@@ -53,7 +53,7 @@ public class SimdTierTests
         {
             case System.Runtime.InteropServices.Architecture.Arm64:
                 Assert.True(System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported, "AdvSimd (NEON) must be on for the Arm64 leg");
-                Assert.Equal(SimdTier.Vector128, Simd.Best);
+                Assert.Equal(SimdTier.Vector128, SimdTiers.Best);
                 break;
             case System.Runtime.InteropServices.Architecture.X64:
                 Assert.True(System.Runtime.Intrinsics.X86.Ssse3.IsSupported, "SSSE3 (pshufb) is part of every x86-64-v2 CPU");

@@ -1,4 +1,5 @@
 using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Tests.Support;
 
 namespace Mecom.Tests.Pages;
@@ -6,7 +7,7 @@ namespace Mecom.Tests.Pages;
 /// <summary>Every tier of the zero check against a plain byte loop, on spans built to hit every branch.</summary>
 public class ZeroPageTests
 {
-    public static TheoryData<SimdTier> Tiers => new(Simd.All);
+    public static TheoryData<SimdTier> Tiers => new(SimdTiers.All);
 
     private static bool Oracle(ReadOnlySpan<byte> data)
     {

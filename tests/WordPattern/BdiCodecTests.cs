@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using CsCheck;
 using Mecom.Codecs;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Codecs.WordPattern;
 using Mecom.Tests.Support;
 
@@ -22,7 +22,7 @@ public class BdiCodecTests
         byte[] actual = new byte[2 * page.Length];
         byte[] back = new byte[page.Length];
         int length = scalar.Compress(page, expected);
-        foreach (SimdTier tier in Simd.All.Skip(1))
+        foreach (SimdTier tier in SimdTiers.All.Skip(1))
         {
             var codec = new BdiCodec(tier);
             int other = codec.Compress(page, actual);
@@ -169,7 +169,7 @@ public class BdiCodecTests
         // destination the scalar twin packs instead, and the bytes must not change.
         foreach (var (name, page) in TestPages.Adversarial(4096))
         {
-            foreach (SimdTier tier in Simd.All)
+            foreach (SimdTier tier in SimdTiers.All)
             {
                 var codec = new BdiCodec(tier);
                 byte[] roomy = new byte[8192];

@@ -1,5 +1,5 @@
 using Mecom.Codecs;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Codecs.WordPattern;
 using Mecom.Tests.Support;
 
@@ -13,7 +13,7 @@ public class WkdmCodecTests
     [MemberData(nameof(PageSizes))]
     public void Every_tier_writes_the_same_bytes_and_the_model_predicts_their_length(int size)
     {
-        var codecs = Simd.All.Select(t => new WkdmCodec(t)).ToArray();
+        var codecs = SimdTiers.All.Select(t => new WkdmCodec(t)).ToArray();
         byte[] expected = new byte[2 * size];
         byte[] actual = new byte[2 * size];
         byte[] back = new byte[size];
@@ -33,13 +33,13 @@ public class WkdmCodecTests
             for (int t = 1; t < codecs.Length; t++)
             {
                 int other = codecs[t].Compress(page, actual);
-                Assert.True(length == other, $"{name}: tier {Simd.All[t]} wrote {other} bytes, scalar {length}");
+                Assert.True(length == other, $"{name}: tier {SimdTiers.All[t]} wrote {other} bytes, scalar {length}");
                 if (length > 0)
                 {
-                    Assert.True(expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length)), $"{name}: tier {Simd.All[t]} differs");
+                    Assert.True(expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length)), $"{name}: tier {SimdTiers.All[t]} differs");
                     back.AsSpan().Fill(0xAA);
                     codecs[t].Decompress(actual.AsSpan(0, length), back);
-                    Assert.True(page.AsSpan().SequenceEqual(back), $"{name}: tier {Simd.All[t]} round trip");
+                    Assert.True(page.AsSpan().SequenceEqual(back), $"{name}: tier {SimdTiers.All[t]} round trip");
                 }
             }
         }
@@ -130,7 +130,7 @@ public class WkdmRealPageTierTests
     [Fact]
     public void Every_tier_agrees_with_the_scalar_twin_on_every_shipped_page()
     {
-        var codecs = Simd.All.Select(t => new WkdmCodec(t)).ToArray();
+        var codecs = SimdTiers.All.Select(t => new WkdmCodec(t)).ToArray();
         byte[] expected = new byte[4096];
         byte[] actual = new byte[4096];
         byte[] back = new byte[4096];
@@ -144,17 +144,17 @@ public class WkdmRealPageTierTests
                 WkdmStats scalarStats = WkdmModel.Analyze(page, SimdTier.Scalar);
                 for (int t = 1; t < codecs.Length; t++)
                 {
-                    Assert.Equal(scalarStats, WkdmModel.Analyze(page, Simd.All[t]));
+                    Assert.Equal(scalarStats, WkdmModel.Analyze(page, SimdTiers.All[t]));
                     int other = codecs[t].Compress(page, actual);
                     if (other != length || (length > 0 && !expected.AsSpan(0, length).SequenceEqual(actual.AsSpan(0, length))))
                     {
-                        Assert.Fail($"tier {Simd.All[t]} encodes page {p} of {entry.Name} differently");
+                        Assert.Fail($"tier {SimdTiers.All[t]} encodes page {p} of {entry.Name} differently");
                     }
 
                     if (length > 0)
                     {
                         codecs[t].Decompress(actual.AsSpan(0, length), back);
-                        Assert.True(page.SequenceEqual(back), $"tier {Simd.All[t]} decodes page {p} of {entry.Name} wrongly");
+                        Assert.True(page.SequenceEqual(back), $"tier {SimdTiers.All[t]} decodes page {p} of {entry.Name} wrongly");
                     }
                 }
             }

@@ -1,4 +1,4 @@
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Codecs.WordPattern;
 
 namespace Mecom.Tests.WordPattern;

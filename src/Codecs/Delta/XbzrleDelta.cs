@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.Delta;
 
@@ -26,7 +26,7 @@ public static class XbzrleDelta
     /// <paramref name="destination"/> (send the page the normal way then).
     /// </summary>
     public static int Encode(ReadOnlySpan<byte> previous, ReadOnlySpan<byte> current, Span<byte> destination) =>
-        Encode(previous, current, destination, Simd.Best);
+        Encode(previous, current, destination, SimdTiers.Best);
 
     internal static int Encode(ReadOnlySpan<byte> previous, ReadOnlySpan<byte> current, Span<byte> destination, SimdTier tier)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.Pages;
 
@@ -19,36 +20,19 @@ public static class SameFilledPage
     /// True when <paramref name="page"/> repeats one little-endian 64-bit <paramref name="value"/>.
     /// The length must be a positive multiple of 8.
     /// </summary>
-    public static bool TryGetFillValue(ReadOnlySpan<byte> page, out ulong value)
-    {
-        CheckLength(page.Length);
-        if (Vector512.IsHardwareAccelerated && page.Length >= Vector512<byte>.Count)
-        {
-            return Vector512Path(page, out value);
-        }
-
-        if (Vector256.IsHardwareAccelerated && page.Length >= Vector256<byte>.Count)
-        {
-            return Vector256Path(page, out value);
-        }
-
-        if (Vector128.IsHardwareAccelerated && page.Length >= Vector128<byte>.Count)
-        {
-            return Vector128Path(page, out value);
-        }
-
-        return ScalarPath(page, out value);
-    }
+    public static bool TryGetFillValue(ReadOnlySpan<byte> page, out ulong value) =>
+        TryGetFillValue(page, SimdTiers.Best, out value);
 
     /// <summary>Runs one named tier (scalar for spans shorter than its vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryGetFillValue(ReadOnlySpan<byte> page, SimdTier tier, out ulong value)
     {
         CheckLength(page.Length);
         return tier switch
         {
-            SimdTier.Vector512 when page.Length >= Vector512<byte>.Count => Vector512Path(page, out value),
-            SimdTier.Vector256 when page.Length >= Vector256<byte>.Count => Vector256Path(page, out value),
-            SimdTier.Vector128 when page.Length >= Vector128<byte>.Count => Vector128Path(page, out value),
+            SimdTier.Vector512 when page.Length >= Vector512<byte>.Count => VectorPath<Tier512, Vector512<byte>>(page, out value),
+            SimdTier.Vector256 when page.Length >= Vector256<byte>.Count => VectorPath<Tier256, Vector256<byte>>(page, out value),
+            SimdTier.Vector128 when page.Length >= Vector128<byte>.Count => VectorPath<Tier128, Vector128<byte>>(page, out value),
             _ => ScalarPath(page, out value),
         };
     }
@@ -89,10 +73,13 @@ public static class SameFilledPage
         return true;
     }
 
+    /// <summary>The vector body, once for every width; the page must hold at least one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool Vector128Path(ReadOnlySpan<byte> page, out ulong value)
+    private static bool VectorPath<TTier, TVector>(ReadOnlySpan<byte> page, out ulong value)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
-        const int W = 16;
+        nuint w = (nuint)TTier.ByteCount;
         ref byte start = ref MemoryMarshal.GetReference(page);
         nuint length = (nuint)page.Length;
         ulong first = Unsafe.ReadUnaligned<ulong>(ref start);
@@ -102,105 +89,28 @@ public static class SameFilledPage
             return false;
         }
 
-        Vector128<byte> fill = Vector128.Create(first).AsByte();
+        TVector fill = TTier.Create(first);
         nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
+        for (; i + 4 * w <= length; i += 4 * w)
         {
-            Vector128<byte> diff = (Vector128.LoadUnsafe(ref start, i) ^ fill)
-                                 | (Vector128.LoadUnsafe(ref start, i + W) ^ fill)
-                                 | (Vector128.LoadUnsafe(ref start, i + 2 * W) ^ fill)
-                                 | (Vector128.LoadUnsafe(ref start, i + 3 * W) ^ fill);
-            if (diff != Vector128<byte>.Zero)
+            TVector diff = TTier.Or(
+                TTier.Or(TTier.Xor(TTier.Load(ref start, i), fill), TTier.Xor(TTier.Load(ref start, i + w), fill)),
+                TTier.Or(TTier.Xor(TTier.Load(ref start, i + 2 * w), fill), TTier.Xor(TTier.Load(ref start, i + 3 * w), fill)));
+            if (!TTier.IsZero(diff))
             {
                 return false;
             }
         }
 
-        for (; i + W <= length; i += W)
+        for (; i + w <= length; i += w)
         {
-            if (Vector128.LoadUnsafe(ref start, i) != fill)
+            if (!TTier.IsZero(TTier.Xor(TTier.Load(ref start, i), fill)))
             {
                 return false;
             }
         }
 
-        // length and W are multiples of 8, so the overlapping last vector stays in phase with the fill.
-        return i == length || Vector128.LoadUnsafe(ref start, length - W) == fill;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool Vector256Path(ReadOnlySpan<byte> page, out ulong value)
-    {
-        const int W = 32;
-        ref byte start = ref MemoryMarshal.GetReference(page);
-        nuint length = (nuint)page.Length;
-        ulong first = Unsafe.ReadUnaligned<ulong>(ref start);
-        value = BitConverter.IsLittleEndian ? first : BinaryPrimitives.ReverseEndianness(first);
-        if (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8)) != first)
-        {
-            return false;
-        }
-
-        Vector256<byte> fill = Vector256.Create(first).AsByte();
-        nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
-        {
-            Vector256<byte> diff = (Vector256.LoadUnsafe(ref start, i) ^ fill)
-                                 | (Vector256.LoadUnsafe(ref start, i + W) ^ fill)
-                                 | (Vector256.LoadUnsafe(ref start, i + 2 * W) ^ fill)
-                                 | (Vector256.LoadUnsafe(ref start, i + 3 * W) ^ fill);
-            if (diff != Vector256<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        for (; i + W <= length; i += W)
-        {
-            if (Vector256.LoadUnsafe(ref start, i) != fill)
-            {
-                return false;
-            }
-        }
-
-        return i == length || Vector256.LoadUnsafe(ref start, length - W) == fill;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool Vector512Path(ReadOnlySpan<byte> page, out ulong value)
-    {
-        const int W = 64;
-        ref byte start = ref MemoryMarshal.GetReference(page);
-        nuint length = (nuint)page.Length;
-        ulong first = Unsafe.ReadUnaligned<ulong>(ref start);
-        value = BitConverter.IsLittleEndian ? first : BinaryPrimitives.ReverseEndianness(first);
-        if (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, length - 8)) != first)
-        {
-            return false;
-        }
-
-        Vector512<byte> fill = Vector512.Create(first).AsByte();
-        nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
-        {
-            Vector512<byte> diff = (Vector512.LoadUnsafe(ref start, i) ^ fill)
-                                 | (Vector512.LoadUnsafe(ref start, i + W) ^ fill)
-                                 | (Vector512.LoadUnsafe(ref start, i + 2 * W) ^ fill)
-                                 | (Vector512.LoadUnsafe(ref start, i + 3 * W) ^ fill);
-            if (diff != Vector512<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        for (; i + W <= length; i += W)
-        {
-            if (Vector512.LoadUnsafe(ref start, i) != fill)
-            {
-                return false;
-            }
-        }
-
-        return i == length || Vector512.LoadUnsafe(ref start, length - W) == fill;
+        // length and the width are multiples of 8, so the overlapping last vector stays in phase with the fill.
+        return i == length || TTier.IsZero(TTier.Xor(TTier.Load(ref start, length - w), fill));
     }
 }

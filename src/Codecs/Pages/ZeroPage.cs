@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.Pages;
 
@@ -8,8 +9,8 @@ namespace Mecom.Codecs.Pages;
 /// Is a span all zero bytes? The check every migration runs on every page before anything else.
 /// </summary>
 /// <remarks>
-/// One ladder, Vector512 -> Vector256 -> Vector128 -> scalar. Four vectors are OR-folded between tests:
-/// the loads stay in flight together while the branch still leaves early on the first non-zero block.
+/// One body for every width (<see cref="IVectorTier{TVector}"/>), picked widest first, and a scalar
+/// twin. Four vectors are OR-folded between tests: the loads stay in flight together while the branch still leaves early on the first non-zero block.
 /// Tails are covered by one overlapping last vector instead of a scalar loop.
 /// </remarks>
 public static class ZeroPage
@@ -28,30 +29,16 @@ public static class ZeroPage
             }
         }
 
-        if (Vector512.IsHardwareAccelerated && data.Length >= Vector512<byte>.Count)
-        {
-            return IsZeroVector512(data);
-        }
-
-        if (Vector256.IsHardwareAccelerated && data.Length >= Vector256<byte>.Count)
-        {
-            return IsZeroVector256(data);
-        }
-
-        if (Vector128.IsHardwareAccelerated && data.Length >= Vector128<byte>.Count)
-        {
-            return IsZeroVector128(data);
-        }
-
-        return IsZeroScalar(data);
+        return IsZero(data, SimdTiers.Best);
     }
 
     /// <summary>Runs one named tier, falling to the scalar twin for spans shorter than its vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsZero(ReadOnlySpan<byte> data, SimdTier tier) => tier switch
     {
-        SimdTier.Vector512 when data.Length >= Vector512<byte>.Count => IsZeroVector512(data),
-        SimdTier.Vector256 when data.Length >= Vector256<byte>.Count => IsZeroVector256(data),
-        SimdTier.Vector128 when data.Length >= Vector128<byte>.Count => IsZeroVector128(data),
+        SimdTier.Vector512 when data.Length >= Vector512<byte>.Count => IsZeroVector<Tier512, Vector512<byte>>(data),
+        SimdTier.Vector256 when data.Length >= Vector256<byte>.Count => IsZeroVector<Tier256, Vector256<byte>>(data),
+        SimdTier.Vector128 when data.Length >= Vector128<byte>.Count => IsZeroVector<Tier128, Vector128<byte>>(data),
         _ => IsZeroScalar(data),
     };
 
@@ -99,93 +86,35 @@ public static class ZeroPage
         return true;
     }
 
+    /// <summary>The vector body, once for every width; spans must hold at least one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool IsZeroVector128(ReadOnlySpan<byte> data)
+    private static bool IsZeroVector<TTier, TVector>(ReadOnlySpan<byte> data)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
-        const int W = 16;
+        nuint w = (nuint)TTier.ByteCount;
         ref byte start = ref MemoryMarshal.GetReference(data);
         nuint length = (nuint)data.Length;
         nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
+        for (; i + 4 * w <= length; i += 4 * w)
         {
-            Vector128<byte> acc = Vector128.LoadUnsafe(ref start, i)
-                                | Vector128.LoadUnsafe(ref start, i + W)
-                                | Vector128.LoadUnsafe(ref start, i + 2 * W)
-                                | Vector128.LoadUnsafe(ref start, i + 3 * W);
-            if (acc != Vector128<byte>.Zero)
+            TVector acc = TTier.Or(
+                TTier.Or(TTier.Load(ref start, i), TTier.Load(ref start, i + w)),
+                TTier.Or(TTier.Load(ref start, i + 2 * w), TTier.Load(ref start, i + 3 * w)));
+            if (!TTier.IsZero(acc))
             {
                 return false;
             }
         }
 
-        for (; i + W <= length; i += W)
+        for (; i + w <= length; i += w)
         {
-            if (Vector128.LoadUnsafe(ref start, i) != Vector128<byte>.Zero)
+            if (!TTier.IsZero(TTier.Load(ref start, i)))
             {
                 return false;
             }
         }
 
-        return i == length || Vector128.LoadUnsafe(ref start, length - W) == Vector128<byte>.Zero;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool IsZeroVector256(ReadOnlySpan<byte> data)
-    {
-        const int W = 32;
-        ref byte start = ref MemoryMarshal.GetReference(data);
-        nuint length = (nuint)data.Length;
-        nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
-        {
-            Vector256<byte> acc = Vector256.LoadUnsafe(ref start, i)
-                                | Vector256.LoadUnsafe(ref start, i + W)
-                                | Vector256.LoadUnsafe(ref start, i + 2 * W)
-                                | Vector256.LoadUnsafe(ref start, i + 3 * W);
-            if (acc != Vector256<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        for (; i + W <= length; i += W)
-        {
-            if (Vector256.LoadUnsafe(ref start, i) != Vector256<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        return i == length || Vector256.LoadUnsafe(ref start, length - W) == Vector256<byte>.Zero;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool IsZeroVector512(ReadOnlySpan<byte> data)
-    {
-        const int W = 64;
-        ref byte start = ref MemoryMarshal.GetReference(data);
-        nuint length = (nuint)data.Length;
-        nuint i = 0;
-        for (; i + 4 * W <= length; i += 4 * W)
-        {
-            Vector512<byte> acc = Vector512.LoadUnsafe(ref start, i)
-                                | Vector512.LoadUnsafe(ref start, i + W)
-                                | Vector512.LoadUnsafe(ref start, i + 2 * W)
-                                | Vector512.LoadUnsafe(ref start, i + 3 * W);
-            if (acc != Vector512<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        for (; i + W <= length; i += W)
-        {
-            if (Vector512.LoadUnsafe(ref start, i) != Vector512<byte>.Zero)
-            {
-                return false;
-            }
-        }
-
-        return i == length || Vector512.LoadUnsafe(ref start, length - W) == Vector512<byte>.Zero;
+        return i == length || TTier.IsZero(TTier.Load(ref start, length - w));
     }
 }

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -12,7 +12,7 @@ internal readonly record struct BdiBlock(byte Id, uint Mask, ulong Base);
 /// Picks each block's BΔI encoding (<see cref="BdiFormat"/>). This is the codec's work: a block is a few
 /// vectors, and a whole encoding is tested at once: test whether every lane fits the delta width as an
 /// immediate, take the first lane that does not as the base, subtract it from every lane and test again. Nothing is sequential across lanes or blocks, unlike WKdm's dictionary.
-/// One method per vector width and a scalar twin; all give the same answer by construction (the base is
+/// One vector body generic over the tier (<see cref="IVectorTier{TVector}"/>) and a scalar twin; all give the same answer by construction (the base is
 /// always the first non-immediate lane), and the tests hold them to it.
 /// </summary>
 internal static class BdiClassifier
@@ -33,19 +33,20 @@ internal static class BdiClassifier
     public static int ClassifyAndPackPage(ref byte page, int count, ref byte to, int limit, SimdTier tier) => tier switch
     {
         SimdTier.Scalar => throw new ArgumentException("the scalar twin classifies a page, then packs it (BdiCodec.Pack)", nameof(tier)),
-        SimdTier.Vector128 => EncodePage<Tier128>(ref page, count, ref to, limit),
-        SimdTier.Vector256 => EncodePage<Tier256>(ref page, count, ref to, limit),
-        _ => EncodePage<Tier512>(ref page, count, ref to, limit),
+        SimdTier.Vector128 => EncodePage<Tier128, Vector128<byte>>(ref page, count, ref to, limit),
+        SimdTier.Vector256 => EncodePage<Tier256, Vector256<byte>>(ref page, count, ref to, limit),
+        _ => EncodePage<Tier512, Vector512<byte>>(ref page, count, ref to, limit),
     };
 
-    private static int EncodePage<TTier>(ref byte page, int count, ref byte to, int limit)
-        where TTier : struct, IBdiTier
+    private static int EncodePage<TTier, TVector>(ref byte page, int count, ref byte to, int limit)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
         ReadOnlySpan<byte> payload = BdiFormat.PayloadBytes;
         int at = count / 2;
         for (int i = 0; i < count; i++)
         {
-            BdiBlock block = Encode<TTier>(ref Unsafe.Add(ref page, i * BdiFormat.BlockBytes), ref Unsafe.Add(ref to, at));
+            BdiBlock block = Encode<TTier, TVector>(ref Unsafe.Add(ref page, i * BdiFormat.BlockBytes), ref Unsafe.Add(ref to, at));
             at += payload[block.Id];
             ref byte nibbles = ref Unsafe.Add(ref to, i / 2);
             nibbles = (i & 1) == 0 ? block.Id : (byte)(nibbles | block.Id << 4);
@@ -63,16 +64,17 @@ internal static class BdiClassifier
     /// decision below instead of being calls: the decision is written once, the vector code once per width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static BdiBlock Encode<TTier>(ref byte block, ref byte to)
-        where TTier : struct, IBdiTier
+    private static BdiBlock Encode<TTier, TVector>(ref byte block, ref byte to)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
         ulong first = Unsafe.ReadUnaligned<ulong>(ref block);
-        if (TTier.AllEqual(ref block, 0))
+        if (AllEqual<TTier, TVector>(ref block, 0))
         {
             return new BdiBlock(BdiFormat.Zeros, 0, 0);
         }
 
-        if (TTier.AllEqual(ref block, first))
+        if (AllEqual<TTier, TVector>(ref block, first))
         {
             Unsafe.WriteUnaligned(ref to, first);
             return new BdiBlock(BdiFormat.Repeated, 0, first);
@@ -84,19 +86,19 @@ internal static class BdiClassifier
         // which tries every encoding in the table's order.
         uint m;
         ulong bits;
-        bool fits84 = Try<TTier, long>(ref block, 4, out uint m84, out ulong b84, ref to);
-        if (fits84 && Try<TTier, long>(ref block, 1, out m, out bits, ref to))
+        bool fits84 = Try<TTier, TVector, long>(ref block, 4, out uint m84, out ulong b84, ref to);
+        if (fits84 && Try<TTier, TVector, long>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(2, m, bits);
         }
 
-        bool fits42 = Try<TTier, int>(ref block, 2, out uint m42, out ulong b42, ref to);
-        if (fits42 && Try<TTier, int>(ref block, 1, out m, out bits, ref to))
+        bool fits42 = Try<TTier, TVector, int>(ref block, 2, out uint m42, out ulong b42, ref to);
+        if (fits42 && Try<TTier, TVector, int>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(5, m, bits & 0xFFFF_FFFF);
         }
 
-        if (fits84 && Try<TTier, long>(ref block, 2, out m, out bits, ref to))
+        if (fits84 && Try<TTier, TVector, long>(ref block, 2, out m, out bits, ref to))
         {
             return new BdiBlock(3, m, bits);
         }
@@ -106,7 +108,7 @@ internal static class BdiClassifier
             return new BdiBlock(6, m42, b42 & 0xFFFF_FFFF);
         }
 
-        if (Try<TTier, short>(ref block, 1, out m, out bits, ref to))
+        if (Try<TTier, TVector, short>(ref block, 1, out m, out bits, ref to))
         {
             return new BdiBlock(7, m, bits & 0xFFFF);
         }
@@ -126,8 +128,9 @@ internal static class BdiClassifier
     /// with no 64-bit arithmetic shift, which AVX2 lacks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Try<TTier, T>(ref byte block, int deltaBytes, out uint mask, out ulong baseBits, ref byte to)
-        where TTier : struct, IBdiTier
+    private static bool Try<TTier, TVector, T>(ref byte block, int deltaBytes, out uint mask, out ulong baseBits, ref byte to)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
         where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
         T bias = T.CreateTruncating(1L << (8 * deltaBytes - 1));
@@ -135,7 +138,7 @@ internal static class BdiClassifier
         int k = Unsafe.SizeOf<T>();
         int id = k == 8 ? (deltaBytes == 1 ? 2 : deltaBytes == 2 ? 3 : 4) : k == 4 ? (deltaBytes == 1 ? 5 : 6) : 7;
         int maskBytes = BdiFormat.BlockBytes / k / 8;
-        bool fits = TTier.Try(ref block, bias, high, out mask, out baseBits, ref Unsafe.Add(ref to, k + maskBytes), PackControls[id], 16 / k * deltaBytes);
+        bool fits = Fits<TTier, TVector, T>(ref block, bias, high, out mask, out baseBits, ref Unsafe.Add(ref to, k + maskBytes), PackControls[id], 16 / k * deltaBytes);
         if (fits)
         {
             // Exact widths: the lanes are already stored right after.
@@ -151,126 +154,115 @@ internal static class BdiClassifier
         return fits;
     }
 
-    /// <summary>One vector width's two operations on a 64-byte block.</summary>
-    private interface IBdiTier
+    /// <summary>Every 8-byte word of the block equals <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AllEqual<TTier, TVector>(ref byte block, ulong value)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
-        /// <summary>Every 8-byte word of the block equals <paramref name="value"/>.</summary>
-        static abstract bool AllEqual(ref byte block, ulong value);
+        // A block is one, two or four vectors; the width is a JIT-time constant, so the unused loads fold away.
+        nuint w = (nuint)TTier.ByteCount;
+        TVector v = TTier.Create(value);
+        TVector diff = TTier.Xor(TTier.Load(ref block, 0), v);
+        if (w < BdiFormat.BlockBytes)
+        {
+            diff = TTier.Or(diff, TTier.Xor(TTier.Load(ref block, w), v));
+        }
 
-        /// <summary>The encoding test for lanes of <typeparamref name="T"/>: immediates, base, deltas.</summary>
-        /// When it fits, each 16-byte chunk's stored values (the lane for
-        /// an immediate, the lane minus the base otherwise) are gathered by <paramref name="control"/> and
-        /// stored <paramref name="step"/> bytes apart from <paramref name="lanes"/>.
-        static abstract bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte lanes, Vector128<byte> control, int step)
-            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>;
+        if (2 * w < BdiFormat.BlockBytes)
+        {
+            diff = TTier.Or(diff, TTier.Or(TTier.Xor(TTier.Load(ref block, 2 * w), v), TTier.Xor(TTier.Load(ref block, 3 * w), v)));
+        }
+
+        return TTier.IsZero(diff);
     }
 
-    private readonly struct Tier512 : IBdiTier
+    /// <summary>
+    /// The encoding test for lanes of <typeparamref name="T"/>: immediates, base, deltas. When it fits, each
+    /// 16-byte chunk's stored values (the lane for an immediate, the lane minus the base otherwise) are
+    /// gathered by <paramref name="control"/> and stored <paramref name="step"/> bytes apart from <paramref name="to"/>.
+    /// </summary>
+    /// <remarks>
+    /// Written once for the block's one, two or four vectors: the vector count is a JIT-time constant per
+    /// tier, so each tier's copy keeps only its own loads and tests, all in registers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Fits<TTier, TVector, T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
+        where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool AllEqual(ref byte block, ulong value) =>
-            Vector512.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref block)) == Vector512.Create(value);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
-            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
+        nuint w = (nuint)TTier.ByteCount;
+        bool two = w < BdiFormat.BlockBytes, four = 2 * w < BdiFormat.BlockBytes;
+        int count = TTier.ByteCount / Unsafe.SizeOf<T>();
+        TVector vb = TTier.Create(bias), vh = TTier.Create(high);
+        TVector x0 = TTier.Load(ref block, 0);
+        TVector x1 = two ? TTier.Load(ref block, w) : x0;
+        TVector x2 = four ? TTier.Load(ref block, 2 * w) : x0;
+        TVector x3 = four ? TTier.Load(ref block, 3 * w) : x0;
+        TVector i0 = Small<TTier, TVector, T>(x0, vb, vh);
+        TVector i1 = two ? Small<TTier, TVector, T>(x1, vb, vh) : i0;
+        TVector i2 = four ? Small<TTier, TVector, T>(x2, vb, vh) : i0;
+        TVector i3 = four ? Small<TTier, TVector, T>(x3, vb, vh) : i0;
+        ulong bits = TTier.MostSignificantBits<T>(i0);
+        if (two)
         {
-            ref T lanes = ref Unsafe.As<byte, T>(ref block);
-            Vector512<T> vb = Vector512.Create(bias), vh = Vector512.Create(high);
-            Vector512<T> x = Vector512.LoadUnsafe(ref lanes);
-            Vector512<T> immediate = Vector512.Equals((x + vb) & vh, Vector512<T>.Zero);
-            mask = (uint)immediate.ExtractMostSignificantBits();
-            T b = BaseOf(ref lanes, mask, Vector512<T>.Count);
-            baseBits = ulong.CreateTruncating(b);
-            Vector512<T> diff = x - Vector512.Create(b);
-            bool fits = (Vector512.Equals((diff + vb) & vh, Vector512<T>.Zero) | immediate) == Vector512<T>.AllBitsSet;
-            if (fits)
+            bits |= TTier.MostSignificantBits<T>(i1) << count;
+        }
+
+        if (four)
+        {
+            bits |= TTier.MostSignificantBits<T>(i2) << (2 * count) | TTier.MostSignificantBits<T>(i3) << (3 * count);
+        }
+
+        mask = (uint)bits;
+        T b = BaseOf(ref Unsafe.As<byte, T>(ref block), mask, BdiFormat.BlockBytes / Unsafe.SizeOf<T>());
+        baseBits = ulong.CreateTruncating(b);
+        TVector vbase = TTier.Create(b);
+        TVector d0 = TTier.Subtract<T>(x0, vbase), d1 = TTier.Subtract<T>(x1, vbase);
+        TVector d2 = TTier.Subtract<T>(x2, vbase), d3 = TTier.Subtract<T>(x3, vbase);
+
+        // Immediate lanes need not fit as deltas: their own test result counts as fitting.
+        TVector ok = TTier.Or(Small<TTier, TVector, T>(d0, vb, vh), i0);
+        if (two)
+        {
+            ok = TTier.And(ok, TTier.Or(Small<TTier, TVector, T>(d1, vb, vh), i1));
+        }
+
+        if (four)
+        {
+            ok = TTier.And(ok, TTier.And(TTier.Or(Small<TTier, TVector, T>(d2, vb, vh), i2), TTier.Or(Small<TTier, TVector, T>(d3, vb, vh), i3)));
+        }
+
+        bool fits = TTier.IsAllBitsSet(ok);
+        if (fits)
+        {
+            TVector s0 = TTier.Select(i0, x0, d0), s1 = TTier.Select(i1, x1, d1);
+            TVector s2 = TTier.Select(i2, x2, d2), s3 = TTier.Select(i3, x3, d3);
+            if (four)
             {
-                Vector512<byte> stored = Vector512.ConditionalSelect(immediate, x, diff).AsByte();
-                Store(stored.GetLower().GetLower(), stored.GetLower().GetUpper(), stored.GetUpper().GetLower(), stored.GetUpper().GetUpper(), ref to, control, step);
+                Store(TTier.Chunk(s0, 0), TTier.Chunk(s1, 0), TTier.Chunk(s2, 0), TTier.Chunk(s3, 0), ref to, control, step);
             }
-
-            return fits;
-        }
-    }
-
-    private readonly struct Tier256 : IBdiTier
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool AllEqual(ref byte block, ulong value)
-        {
-            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
-            Vector256<ulong> v = Vector256.Create(value);
-            return ((Vector256.LoadUnsafe(ref words) ^ v) | (Vector256.LoadUnsafe(ref words, 4) ^ v)) == Vector256<ulong>.Zero;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
-            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
-        {
-            ref T lanes = ref Unsafe.As<byte, T>(ref block);
-            int count = Vector256<T>.Count;
-            Vector256<T> vb = Vector256.Create(bias), vh = Vector256.Create(high);
-            Vector256<T> x0 = Vector256.LoadUnsafe(ref lanes), x1 = Vector256.LoadUnsafe(ref lanes, (nuint)count);
-            Vector256<T> i0 = Vector256.Equals((x0 + vb) & vh, Vector256<T>.Zero), i1 = Vector256.Equals((x1 + vb) & vh, Vector256<T>.Zero);
-            mask = i0.ExtractMostSignificantBits() | (i1.ExtractMostSignificantBits() << count);
-            T b = BaseOf(ref lanes, mask, 2 * count);
-            baseBits = ulong.CreateTruncating(b);
-            Vector256<T> vbase = Vector256.Create(b);
-            Vector256<T> d0 = x0 - vbase, d1 = x1 - vbase;
-            bool fits = ((Vector256.Equals((d0 + vb) & vh, Vector256<T>.Zero) | i0) & (Vector256.Equals((d1 + vb) & vh, Vector256<T>.Zero) | i1)) == Vector256<T>.AllBitsSet;
-            if (fits)
+            else if (two)
             {
-                Vector256<byte> s0 = Vector256.ConditionalSelect(i0, x0, d0).AsByte(), s1 = Vector256.ConditionalSelect(i1, x1, d1).AsByte();
-                Store(s0.GetLower(), s0.GetUpper(), s1.GetLower(), s1.GetUpper(), ref to, control, step);
+                Store(TTier.Chunk(s0, 0), TTier.Chunk(s0, 1), TTier.Chunk(s1, 0), TTier.Chunk(s1, 1), ref to, control, step);
             }
-
-            return fits;
-        }
-    }
-
-    private readonly struct Tier128 : IBdiTier
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool AllEqual(ref byte block, ulong value)
-        {
-            ref ulong words = ref Unsafe.As<byte, ulong>(ref block);
-            Vector128<ulong> v = Vector128.Create(value);
-            return ((Vector128.LoadUnsafe(ref words) ^ v) | (Vector128.LoadUnsafe(ref words, 2) ^ v)
-                    | (Vector128.LoadUnsafe(ref words, 4) ^ v) | (Vector128.LoadUnsafe(ref words, 6) ^ v)) == Vector128<ulong>.Zero;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Try<T>(ref byte block, T bias, T high, out uint mask, out ulong baseBits, ref byte to, Vector128<byte> control, int step)
-            where T : unmanaged, IBinaryInteger<T>, ISignedNumber<T>
-        {
-            ref T lanes = ref Unsafe.As<byte, T>(ref block);
-            int count = Vector128<T>.Count;
-            Vector128<T> vb = Vector128.Create(bias), vh = Vector128.Create(high);
-            Vector128<T> x0 = Vector128.LoadUnsafe(ref lanes), x1 = Vector128.LoadUnsafe(ref lanes, (nuint)count);
-            Vector128<T> x2 = Vector128.LoadUnsafe(ref lanes, (nuint)(2 * count)), x3 = Vector128.LoadUnsafe(ref lanes, (nuint)(3 * count));
-            Vector128<T> i0 = Vector128.Equals((x0 + vb) & vh, Vector128<T>.Zero), i1 = Vector128.Equals((x1 + vb) & vh, Vector128<T>.Zero);
-            Vector128<T> i2 = Vector128.Equals((x2 + vb) & vh, Vector128<T>.Zero), i3 = Vector128.Equals((x3 + vb) & vh, Vector128<T>.Zero);
-            mask = i0.ExtractMostSignificantBits() | (i1.ExtractMostSignificantBits() << count)
-                | (i2.ExtractMostSignificantBits() << (2 * count)) | (i3.ExtractMostSignificantBits() << (3 * count));
-            T b = BaseOf(ref lanes, mask, 4 * count);
-            baseBits = ulong.CreateTruncating(b);
-            Vector128<T> vbase = Vector128.Create(b);
-            Vector128<T> d0 = x0 - vbase, d1 = x1 - vbase, d2 = x2 - vbase, d3 = x3 - vbase;
-
-            // Immediate lanes need not fit as deltas: their own test result counts as fitting.
-            bool fits = ((Vector128.Equals((d0 + vb) & vh, Vector128<T>.Zero) | i0) & (Vector128.Equals((d1 + vb) & vh, Vector128<T>.Zero) | i1)
-                    & (Vector128.Equals((d2 + vb) & vh, Vector128<T>.Zero) | i2) & (Vector128.Equals((d3 + vb) & vh, Vector128<T>.Zero) | i3))
-                   == Vector128<T>.AllBitsSet;
-            if (fits)
+            else
             {
-                Store(Vector128.ConditionalSelect(i0, x0, d0).AsByte(), Vector128.ConditionalSelect(i1, x1, d1).AsByte(),
-                    Vector128.ConditionalSelect(i2, x2, d2).AsByte(), Vector128.ConditionalSelect(i3, x3, d3).AsByte(), ref to, control, step);
+                Store(TTier.Chunk(s0, 0), TTier.Chunk(s0, 1), TTier.Chunk(s0, 2), TTier.Chunk(s0, 3), ref to, control, step);
             }
-
-            return fits;
         }
+
+        return fits;
     }
+
+    /// <summary>Lanes whose value fits the delta width as a signed immediate: ((v + bias) &amp; high) == 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Small<TTier, TVector, T>(TVector x, TVector bias, TVector high)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
+        where T : unmanaged
+        => TTier.Equals<T>(TTier.And(TTier.Add<T>(x, bias), high), TTier.Zero);
 
     /// <summary>The four 16-byte chunks of a block's stored values, each gathered by one byte shuffle.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -26,7 +26,7 @@ public sealed class BdiCodec : IPageCodec
 
     /// <summary>A codec on this machine's best vector tier.</summary>
     public BdiCodec()
-        : this(Simd.Best)
+        : this(SimdTiers.Best)
     {
     }
 

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -81,35 +81,35 @@ internal static unsafe class WkdmClassifier
 
     private static void ComputeSlots(ReadOnlySpan<uint> words, Span<uint> slots, SimdTier tier)
     {
-        ref uint src = ref MemoryMarshal.GetReference(words);
-        ref uint dst = ref MemoryMarshal.GetReference(slots);
-        nuint length = (nuint)words.Length;
+        // Whole pages of words: every width divides the length, so each loop ends exactly at it.
+        ref byte src = ref Unsafe.As<uint, byte>(ref MemoryMarshal.GetReference(words));
+        ref byte dst = ref Unsafe.As<uint, byte>(ref MemoryMarshal.GetReference(slots));
+        nuint bytes = (nuint)words.Length * sizeof(uint);
         nuint i = 0;
         if (tier >= SimdTier.Vector512)
         {
-            for (; i < length; i += 16)
-            {
-                Vector512<uint> w = Vector512.LoadUnsafe(ref src, i);
-                ((((w >> 10) ^ (w >> 14)) & Vector512.Create(0xFu))
-                 | (Vector512.Equals(w, Vector512<uint>.Zero) & Vector512.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
-            }
+            Slots<Tier512, Vector512<byte>>(ref src, ref dst, bytes, ref i);
         }
 
         if (tier >= SimdTier.Vector256)
         {
-            for (; i < length; i += 8)
-            {
-                Vector256<uint> w = Vector256.LoadUnsafe(ref src, i);
-                ((((w >> 10) ^ (w >> 14)) & Vector256.Create(0xFu))
-                 | (Vector256.Equals(w, Vector256<uint>.Zero) & Vector256.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
-            }
+            Slots<Tier256, Vector256<byte>>(ref src, ref dst, bytes, ref i);
         }
 
-        for (; i < length; i += 4)
+        Slots<Tier128, Vector128<byte>>(ref src, ref dst, bytes, ref i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Slots<TTier, TVector>(ref byte src, ref byte dst, nuint bytes, ref nuint i)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
+    {
+        TVector nibble = TTier.Create(0xFu), spare = TTier.Create(WkdmFormat.SpareSlot);
+        for (; i < bytes; i += (nuint)TTier.ByteCount)
         {
-            Vector128<uint> w = Vector128.LoadUnsafe(ref src, i);
-            ((((w >> 10) ^ (w >> 14)) & Vector128.Create(0xFu))
-             | (Vector128.Equals(w, Vector128<uint>.Zero) & Vector128.Create(WkdmFormat.SpareSlot))).StoreUnsafe(ref dst, i);
+            TVector w = TTier.Load(ref src, i);
+            TVector hash = TTier.And(TTier.Xor(TTier.ShiftRight<uint>(w, 10), TTier.ShiftRight<uint>(w, 14)), nibble);
+            TTier.Store(TTier.Or(hash, TTier.And(TTier.Equals<uint>(w, TTier.Zero), spare)), ref dst, i);
         }
     }
 
@@ -120,23 +120,25 @@ internal static unsafe class WkdmClassifier
         ref byte t = ref MemoryMarshal.GetReference(tags);
         nuint length = (nuint)words.Length;
         nuint i = 0;
+
+        // Sixteen tags make one 16-byte store, so Vector512 gains nothing over Vector256 here.
         if (tier >= SimdTier.Vector256)
         {
             for (; i < length; i += 16)
             {
                 Vector256<ushort> n = Vector256.Narrow(
-                    Tag256(Vector256.LoadUnsafe(ref w, i), Vector256.LoadUnsafe(ref d, i)),
-                    Tag256(Vector256.LoadUnsafe(ref w, i + 8), Vector256.LoadUnsafe(ref d, i + 8)));
+                    Tag<Tier256, Vector256<byte>>(Vector256.LoadUnsafe(ref w, i).AsByte(), Vector256.LoadUnsafe(ref d, i).AsByte()).AsUInt32(),
+                    Tag<Tier256, Vector256<byte>>(Vector256.LoadUnsafe(ref w, i + 8).AsByte(), Vector256.LoadUnsafe(ref d, i + 8).AsByte()).AsUInt32());
                 Vector128.Narrow(n.GetLower(), n.GetUpper()).StoreUnsafe(ref t, i);
             }
         }
 
         for (; i < length; i += 16)
         {
-            Vector128<uint> t0 = Tag128(Vector128.LoadUnsafe(ref w, i), Vector128.LoadUnsafe(ref d, i));
-            Vector128<uint> t1 = Tag128(Vector128.LoadUnsafe(ref w, i + 4), Vector128.LoadUnsafe(ref d, i + 4));
-            Vector128<uint> t2 = Tag128(Vector128.LoadUnsafe(ref w, i + 8), Vector128.LoadUnsafe(ref d, i + 8));
-            Vector128<uint> t3 = Tag128(Vector128.LoadUnsafe(ref w, i + 12), Vector128.LoadUnsafe(ref d, i + 12));
+            Vector128<uint> t0 = Tag<Tier128, Vector128<byte>>(Vector128.LoadUnsafe(ref w, i).AsByte(), Vector128.LoadUnsafe(ref d, i).AsByte()).AsUInt32();
+            Vector128<uint> t1 = Tag<Tier128, Vector128<byte>>(Vector128.LoadUnsafe(ref w, i + 4).AsByte(), Vector128.LoadUnsafe(ref d, i + 4).AsByte()).AsUInt32();
+            Vector128<uint> t2 = Tag<Tier128, Vector128<byte>>(Vector128.LoadUnsafe(ref w, i + 8).AsByte(), Vector128.LoadUnsafe(ref d, i + 8).AsByte()).AsUInt32();
+            Vector128<uint> t3 = Tag<Tier128, Vector128<byte>>(Vector128.LoadUnsafe(ref w, i + 12).AsByte(), Vector128.LoadUnsafe(ref d, i + 12).AsByte()).AsUInt32();
             Vector128.Narrow(Vector128.Narrow(t0, t1), Vector128.Narrow(t2, t3)).StoreUnsafe(ref t, i);
         }
     }
@@ -144,21 +146,15 @@ internal static unsafe class WkdmClassifier
     // tag = zero ? 0 : exact ? 3 : partial ? 1 : 2, i.e. 2 - high + 2*exact, masked off for zero words.
     // Comparison lanes are all-ones (-1), so "2 + high - 2*exact" computes exactly that.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Tag128(Vector128<uint> w, Vector128<uint> d)
+    private static TVector Tag<TTier, TVector>(TVector w, TVector d)
+        where TTier : struct, IVectorTier<TVector>
+        where TVector : struct
     {
-        Vector128<uint> nonZero = ~Vector128.Equals(w, Vector128<uint>.Zero);
-        Vector128<uint> exact = Vector128.Equals(w, d);
-        Vector128<uint> high = Vector128.Equals((w ^ d) >> 10, Vector128<uint>.Zero);
-        return (Vector128.Create(2u) + high - (exact + exact)) & nonZero;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Tag256(Vector256<uint> w, Vector256<uint> d)
-    {
-        Vector256<uint> nonZero = ~Vector256.Equals(w, Vector256<uint>.Zero);
-        Vector256<uint> exact = Vector256.Equals(w, d);
-        Vector256<uint> high = Vector256.Equals((w ^ d) >> 10, Vector256<uint>.Zero);
-        return (Vector256.Create(2u) + high - (exact + exact)) & nonZero;
+        TVector zero = TTier.Equals<uint>(w, TTier.Zero);
+        TVector exact = TTier.Equals<uint>(w, d);
+        TVector high = TTier.Equals<uint>(TTier.ShiftRight<uint>(TTier.Xor(w, d), 10), TTier.Zero);
+        TVector tag = TTier.Subtract<uint>(TTier.Add<uint>(TTier.Create(2u), high), TTier.Add<uint>(exact, exact));
+        return TTier.Select(zero, TTier.Zero, tag);
     }
 
     /// <summary>Counts of each tag in <paramref name="tags"/>.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -32,7 +33,7 @@ public sealed class WkdmCodec : IPageCodec
     
     /// <summary>A codec on this machine's best vector tier.</summary>
     public WkdmCodec()
-        : this(Simd.Best)
+        : this(SimdTiers.Best)
     {
     }
 

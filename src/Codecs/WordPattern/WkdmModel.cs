@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Codecs.WordPattern;
 
@@ -31,7 +32,7 @@ public static class WkdmModel
     private static Scratch? scratch;
 
     /// <summary>Counts the tags of <paramref name="page"/> and predicts the encoded size exactly.</summary>
-    public static WkdmStats Analyze(ReadOnlySpan<byte> page) => Analyze(page, Simd.Best);
+    public static WkdmStats Analyze(ReadOnlySpan<byte> page) => Analyze(page, SimdTiers.Best);
 
     internal static WkdmStats Analyze(ReadOnlySpan<byte> page, SimdTier tier)
     {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Mecom.Codecs;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 using Mecom.Harness.Corpus;
 using Mecom.Harness.Measure;
 using Mecom.Harness.Reporting;
@@ -118,7 +118,7 @@ public static class CodecsCommand
         }
 
         AnsiConsole.MarkupLine($"[bold]{sets.Sum(s => (long)s.Count):N0}[/] pages of {pageBytes} B from {Markup.Escape(string.Join(", ", sets.Select(s => s.Name)))}; "
-            + $"vector tier {Simd.Best}; {options.Passes} timed passes{(options.MinTime > 0 ? $", at least {options.MinTime} s" : string.Empty)}");
+            + $"vector tier {SimdTiers.Best}; {options.Passes} timed passes{(options.MinTime > 0 ? $", at least {options.MinTime} s" : string.Empty)}");
         foreach (CodecInfo missing in CodecRegistry.All.Where(c => !c.IsAvailable))
         {
             AnsiConsole.MarkupLine($"[yellow]unavailable:[/] {Markup.Escape(missing.Name)}: {Markup.Escape(missing.Unavailable!)}");

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Mecom.Codecs.Pages;
+using Mecom.Codecs.Simd;
 
 namespace Mecom.Harness.Measure;
 
@@ -50,7 +50,7 @@ public sealed record MachineInfo(string Cpu, int Cores, int VectorWidth, string 
             // The architecture alone still identifies the machine class.
         }
 
-        return new MachineInfo(cpu, Environment.ProcessorCount, (int)Simd.Best, RuntimeInformation.FrameworkDescription,
+        return new MachineInfo(cpu, Environment.ProcessorCount, (int)SimdTiers.Best, RuntimeInformation.FrameworkDescription,
             RuntimeInformation.OSDescription);
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace Mecom.Codecs.Pages;
+namespace Mecom.Codecs.Simd;
 
 /// <summary>The vector width a code path uses. Every vector path has a <see cref="Scalar"/> twin.</summary>
 public enum SimdTier
@@ -12,7 +12,7 @@ public enum SimdTier
 }
 
 /// <summary>What the runtime lets this process use (the <c>DOTNET_Enable*</c> switches included).</summary>
-public static class Simd
+public static class SimdTiers
 {
     /// <summary>The widest hardware-accelerated tier; the one the dispatching entry points take.</summary>
     public static SimdTier Best =>
